@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { VERSION } from './version.js';
+import { serveCommand } from './serve.js';
+
+const program = new Command('flashsale')
+  .description('A flash-sale order pipeline that does not collapse, and the load lab that proves it.')
+  .version(VERSION)
+  .showHelpAfterError('(run with --help for usage)');
+
+// The service
+program.addCommand(serveCommand());
+
+await program.parseAsync(process.argv);

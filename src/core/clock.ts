@@ -1,0 +1,78 @@
+/**
+ * The one source of time. Every *simulated* duration (payment latency,
+ * visibility timeout, long-poll wait, backoff) goes through `scale()` or
+ * `sleep()`, so a time scale of 0.01 runs the 3-second world 100× faster with
+ * the same ratios. Wall-clock readings (`now`) are never scaled.
+ */
+export interface Clock {
+  /** Multiplier applied to simulated durations; 1 = real time. */
+  readonly timeScale: number;
+  /** Wall-clock milliseconds since the epoch. */
+  now(): number;
+  /** Monotonic milliseconds, for measuring intervals. */
+  monotonic(): number;
+  /** Real milliseconds that a simulated duration takes at this scale. */
+  scale(simulatedMs: number): number;
+  /** Simulated milliseconds that a measured real interval stands for. */
+  unscale(realMs: number): number;
+  /** Waits a simulated duration; rejects with an AbortError when `signal` aborts. */
+  sleep(simulatedMs: number, signal?: AbortSignal): Promise<void>;
+  /** Waits a real (unscaled) duration, for housekeeping loops. */
+  sleepReal(realMs: number, signal?: AbortSignal): Promise<void>;
+}
+
+export class ScaledClock implements Clock {
+  constructor(readonly timeScale = 1) {
+    if (!(timeScale > 0) || !Number.isFinite(timeScale)) {
+      throw new RangeError(`time scale must be a positive number, got ${timeScale}`);
+    }
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  monotonic(): number {
+    return performance.now();
+  }
+
+  scale(simulatedMs: number): number {
+    return simulatedMs * this.timeScale;
+  }
+
+  unscale(realMs: number): number {
+    return realMs / this.timeScale;
+  }
+
+  sleep(simulatedMs: number, signal?: AbortSignal): Promise<void> {
+    return this.sleepReal(this.scale(simulatedMs), signal);
+  }
+
+  sleepReal(realMs: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(abortError(signal));
+        return;
+      }
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(abortError(signal));
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, Math.max(0, realMs));
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+function abortError(signal?: AbortSignal): Error {
+  const reason = signal?.reason;
+  if (reason instanceof Error) return reason;
+  return new DOMException('The operation was aborted', 'AbortError');
+}
+
+export function isAbortError(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+}

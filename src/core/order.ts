@@ -1,0 +1,97 @@
+/** The order model and its state machine. Field names follow the study's API. */
+
+export type OrderStatus = 'pending' | 'processing' | 'completed' | 'failed';
+export const ORDER_STATUSES: readonly OrderStatus[] = ['pending', 'processing', 'completed', 'failed'];
+
+/** How the order was submitted: paid inline (sync) or in the background (async). */
+export type OrderMode = 'sync' | 'async';
+
+export interface OrderItem {
+  product_id: string;
+  quantity: number;
+  price: number;
+}
+
+export interface OrderInput {
+  customer_id: number;
+  items: OrderItem[];
+}
+
+export interface Order {
+  order_id: string;
+  customer_id: number;
+  status: OrderStatus;
+  items: OrderItem[];
+  /** Sum of price × quantity, rounded to cents. */
+  total: number;
+  mode: OrderMode;
+  created_at: string;
+  processed_at?: string;
+  /** Milliseconds from the start of processing to its end (wall clock). */
+  processing_time_ms?: number;
+  failure_reason?: string;
+}
+
+/** Allowed transitions; anything else is refused by the store's guarded update. */
+export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+  pending: ['processing', 'failed'],
+  // processing → pending releases an order whose payment never started.
+  processing: ['completed', 'failed', 'pending'],
+  completed: [],
+  failed: [],
+};
+
+export function isFinal(status: OrderStatus): boolean {
+  return status === 'completed' || status === 'failed';
+}
+
+export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** Order total in cents-exact arithmetic, so 3 × 29.99 is 89.97 and not 89.97000000000001. */
+export function orderTotal(items: readonly OrderItem[]): number {
+  const cents = items.reduce((sum, item) => sum + Math.round(item.price * 100) * item.quantity, 0);
+  return cents / 100;
+}
+
+export function newOrder(input: OrderInput, id: string, mode: OrderMode, now: number): Order {
+  return {
+    order_id: id,
+    customer_id: input.customer_id,
+    status: mode === 'sync' ? 'processing' : 'pending',
+    items: input.items.map((item) => ({ product_id: item.product_id, quantity: item.quantity, price: item.price })),
+    total: orderTotal(input.items),
+    mode,
+    created_at: new Date(now).toISOString(),
+  };
+}
+
+/** The body of the queue message that asks for an order to be paid. */
+export interface OrderMessage {
+  type: 'order.accepted';
+  order_id: string;
+  customer_id: number;
+  total: number;
+  accepted_at: string;
+}
+
+export function orderMessage(order: Order): OrderMessage {
+  return {
+    type: 'order.accepted',
+    order_id: order.order_id,
+    customer_id: order.customer_id,
+    total: order.total,
+    accepted_at: order.created_at,
+  };
+}
+
+export function parseOrderMessage(body: string): OrderMessage | undefined {
+  try {
+    const value = JSON.parse(body) as Partial<OrderMessage>;
+    if (typeof value.order_id !== 'string') return undefined;
+    return value as OrderMessage;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The ports the core needs. Adapters (sqlite, postgres, sns-sqs, smtp, http)
+ * implement them; no client or connection type appears here.
+ */
+import type { Order, OrderStatus } from './order.js';
+
+export interface Lifecycle {
+  /** Connects, migrates, creates what is missing. Idempotent. */
+  init(): Promise<void>;
+  /** Releases connections; pending writes are flushed first. */
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- store
+
+export interface AcceptRequest {
+  order: Order;
+  /** Client-chosen key; a repeat with the same key returns the first order. */
+  idempotencyKey?: string;
+  /** Digest of the request body, to tell a replay from a key reused for another order. */
+  requestHash?: string;
+  /** Also publish the order's message to the order topic, atomically with the row. */
+  publish: boolean;
+}
+
+export type AcceptOutcome =
+  | { kind: 'created'; order: Order }
+  | { kind: 'replayed'; order: Order }
+  | { kind: 'conflict'; orderId: string };
+
+export interface TransitionPatch {
+  status: OrderStatus;
+  processed_at?: string;
+  processing_time_ms?: number;
+  failure_reason?: string;
+}
+
+export interface NotificationDraft {
+  order_id: string;
+  recipient: string;
+  subject: string;
+  body: string;
+}
+
+export interface NotificationRecord extends NotificationDraft {
+  id: number;
+  created_at: string;
+  /** recorded: stored only (no SMTP configured); sent / failed: the email's fate. */
+  delivery: 'recorded' | 'pending' | 'sent' | 'failed';
+  delivery_error?: string;
+}
+
+export interface OrderStore extends Lifecycle {
+  /** Stores a new order (and its message when `publish`) durably before resolving. */
+  accept(request: AcceptRequest): Promise<AcceptOutcome>;
+  get(orderId: string): Promise<Order | undefined>;
+  /**
+   * Moves an order from one of `from` to `patch.status`, recording `notification`
+   * in the same transaction. Resolves to the updated order, or undefined when the
+   * order was not in one of `from` (someone else moved it first).
+   */
+  transition(
+    orderId: string,
+    from: readonly OrderStatus[],
+    patch: TransitionPatch,
+    notification?: NotificationDraft,
+  ): Promise<Order | undefined>;
+  countByStatus(): Promise<Record<OrderStatus, number>>;
+  /** Row counts that tests and operators compare before and after an operation. */
+  counts(): Promise<{ orders: number; messages: number; notifications: number }>;
+  notifications(query: { orderId?: string; limit?: number }): Promise<NotificationRecord[]>;
+  markNotification(id: number, delivery: 'pending' | 'sent' | 'failed', error?: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------- bus
+
+export interface BusMessage {
+  /** Stable id of the message (the same on every delivery). */
+  id: string;
+  body: string;
+  /** Opaque handle of this delivery; needed to delete or extend it. */
+  receipt: string;
+  /** 1 on the first delivery. */
+  receiveCount: number;
+  sentAt: number;
+}
+
+export interface QueueDepth {
+  visible: number;
+  inFlight: number;
+  deadLetters: number;
+}
+
+export interface ReceiveOptions {
+  maxMessages: number;
+  /** Long-poll wait, simulated ms. */
+  waitMs: number;
+  signal?: AbortSignal;
+}
+
+export interface DeadLetter {
+  id: string;
+  body: string;
+  receiveCount: number;
+  sentAt: number;
+  reason?: string;
+  deadLetteredAt?: number;
+}
+
+export interface MessageBus extends Lifecycle {
+  publish(topic: string, bodies: readonly string[]): Promise<void>;
+  receive(queue: string, options: ReceiveOptions): Promise<BusMessage[]>;
+  /** Deletes a delivered message. False when the receipt is stale (redelivered since). */
+  ack(queue: string, receipt: string): Promise<boolean>;
+  /** Hides a delivered message for `visibilityMs` (simulated) more from now. */
+  extend(queue: string, receipt: string, visibilityMs: number): Promise<boolean>;
+  /** Makes a delivered message visible again after `delayMs` (simulated). */
+  release(queue: string, receipt: string, delayMs?: number): Promise<boolean>;
+  /** Moves a delivered message to the queue's dead-letter queue. */
+  deadLetter(queue: string, receipt: string, reason: string): Promise<boolean>;
+  depth(queue: string): Promise<QueueDepth>;
+  listDeadLetters(queue: string, limit?: number): Promise<DeadLetter[]>;
+  /** Moves dead letters (all, or the given ids) back to the queue; resolves to how many. */
+  redrive(queue: string, ids?: readonly string[]): Promise<number>;
+}
+
+// ---------------------------------------------------------------- payments
+
+export interface ChargeRequest {
+  orderId: string;
+  amount: number;
+}
+
+export type PaymentResult =
+  | { status: 'approved'; chargeId: string; chargedAt: number }
+  | { status: 'declined'; reason: string; chargedAt: number };
+
+export interface GatewayStats {
+  slots: number;
+  inFlight: number;
+  waiting: number;
+  /** Payments the provider actually carried out (a replayed charge is not counted). */
+  executed: number;
+  approved: number;
+  declined: number;
+  errors: number;
+  /** Simulated latency of one payment, ms. */
+  latencyMs: number;
+}
+
+export interface PaymentGateway extends Lifecycle {
+  /**
+   * Charges an order once. Charging the same order again returns the first
+   * result without a second payment. Rejects with a retryable PaymentError
+   * when the provider fails; rejects with an AbortError when `signal` aborts
+   * before the payment started (nothing is charged then).
+   */
+  charge(request: ChargeRequest, signal?: AbortSignal): Promise<PaymentResult>;
+  stats(): GatewayStats;
+}
+
+/** The provider's durable record of charges, keyed by order id. */
+export interface LedgerEntry {
+  orderId: string;
+  amount: number;
+  result: PaymentResult;
+}
+
+export interface PaymentLedger extends Lifecycle {
+  find(orderId: string): Promise<LedgerEntry | undefined>;
+  record(entry: LedgerEntry): Promise<void>;
+  /** Number of ledger rows for each order id that has more than one (must be empty). */
+  duplicates(): Promise<number>;
+  count(): Promise<number>;
+}
+
+// ---------------------------------------------------------------- email
+
+export interface Email {
+  to: string;
+  from: string;
+  subject: string;
+  text: string;
+}
+
+export interface EmailSender {
+  send(email: Email): Promise<void>;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- logging
+
+/** The subset of pino's API the core uses. */
+export interface Logger {
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+  debug(obj: object | string, msg?: string): void;
+}
