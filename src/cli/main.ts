@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 import { serveCommand } from './serve.js';
 
 const program = new Command('flashsale')

@@ -1,5 +1,74 @@
 import { Command } from 'commander';
+import type { ServiceConfig } from '../config/config.js';
+import { ConfigError } from '../core/errors.js';
+import { type RunningService, startService } from '../service/service.js';
+import { addServiceFlags, configFromCli, type ServiceFlags } from './service-flags.js';
 
 export function serveCommand(): Command {
-  return new Command('serve').description('API + processor + simulated gateway in one process (what npm start runs)');
+  const command = new Command('serve')
+    .description('run API + order processor + simulated payment gateway in one process (what npm start runs)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  flashsale serve                                   study defaults: 3 s payments, 1 slot, 1 worker
+  flashsale serve --workers 200 --payment-slots 0   enough workers for 60 orders/s
+  flashsale serve --time-scale 0.01                 the 3-second world 100× faster`,
+    );
+  addServiceFlags(command).action(async (flags: ServiceFlags) => {
+    let config: ServiceConfig;
+    try {
+      config = configFromCli(flags);
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        console.error(`flashsale: invalid setting ${error.message}`);
+        process.exit(2);
+      }
+      throw error;
+    }
+    const service = await startService(config);
+    printWelcome(service);
+    installShutdown(service);
+  });
+  return command;
+}
+
+function printWelcome(service: RunningService): void {
+  const { url, config } = service;
+  const lines = [
+    `flashsale ${config.timeScale === 1 ? '' : `(time scale ${config.timeScale}) `}listening on ${url}`,
+    `  database   ${config.dbPath}`,
+    `  payments   ${config.payment.latencyMs} ms each, ${config.payment.slots === 0 ? 'unlimited' : config.payment.slots} slot(s); workers ${config.workers}`,
+    `  API docs   ${url}/docs`,
+    `  stats      ${url}/stats   metrics ${url}/metrics`,
+    `  try        curl -si -X POST ${url}/orders/async -H 'content-type: application/json' \\`,
+    `               -d '{"customer_id":1234,"items":[{"product_id":"FLASH-001","quantity":1,"price":29.99}]}'`,
+  ];
+  if (config.payment.slots !== 0 && config.workers > config.payment.slots) {
+    lines.push(
+      `  note       ${config.workers} workers share ${config.payment.slots} payment slot(s); raise --payment-slots to pay faster`,
+    );
+  }
+  process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+export function installShutdown(service: { close(): Promise<void> }): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      process.stderr.write(`flashsale: ${signal} again, exiting now\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    process.stderr.write(`flashsale: ${signal} received, finishing in-flight work…\n`);
+    service.close().then(
+      () => process.exit(0),
+      (error) => {
+        process.stderr.write(`flashsale: shutdown failed: ${error}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }

@@ -58,10 +58,13 @@ export class ScaledClock implements Clock {
         clearTimeout(timer);
         reject(abortError(signal));
       };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, Math.max(0, realMs));
+      const timer = setTimeout(
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        Math.max(0, realMs),
+      );
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }

@@ -1,0 +1,77 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { FlashsaleError } from '../core/errors.js';
+
+export interface ApiError {
+  error: string;
+  message: string;
+  field?: string;
+}
+
+/** `/items/0/quantity` → `items[0].quantity`. */
+function fieldOf(path: string, missing?: string): string | undefined {
+  const parts = path.split('/').filter(Boolean);
+  if (missing) parts.push(missing);
+  if (parts.length === 0) return undefined;
+  return parts.reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+}
+
+const STATUS_OF: Partial<Record<FlashsaleError['code'], number>> = {
+  not_found: 404,
+  validation_error: 400,
+  idempotency_conflict: 422,
+  payment_unavailable: 502,
+  store_unavailable: 503,
+  bus_unavailable: 503,
+  shutting_down: 503,
+};
+
+/** Maps every error to a JSON body; client mistakes to 4xx naming the problem, never a 5xx. */
+export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (error.validation && error.validation.length > 0) {
+    const first = error.validation[0];
+    const context = error.validationContext ?? 'body';
+    const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+    const field = fieldOf(first?.instancePath ?? '', missing);
+    const where = context === 'body' ? '' : `${context} `;
+    const message = field ? `${where}${field} ${first?.message ?? 'is invalid'}` : `${where}${first?.message}`;
+    reply.code(400).send({ error: 'validation_error', message, ...(field ? { field } : {}) } satisfies ApiError);
+    return;
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      reply.code(415).send({
+        error: 'unsupported_media_type',
+        message: `Content-Type must be application/json, got "${request.headers['content-type'] ?? ''}"`,
+      });
+      return;
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      reply.code(400).send({ error: 'empty_body', message: 'the request body is empty; send a JSON order' });
+      return;
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      reply.code(400).send({ error: 'malformed_json', message: `the body is not valid JSON: ${error.message}` });
+      return;
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      reply.code(413).send({ error: 'body_too_large', message: error.message });
+      return;
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      reply.code(400).send({ error: 'invalid_content_length', message: error.message });
+      return;
+  }
+  if (error instanceof SyntaxError || (error as { type?: string }).type === 'entity.parse.failed') {
+    reply.code(400).send({ error: 'malformed_json', message: `the body is not valid JSON: ${error.message}` });
+    return;
+  }
+  if (error instanceof FlashsaleError) {
+    const status = STATUS_OF[error.code] ?? 500;
+    if (error.retryable && status === 503) reply.header('Retry-After', '1');
+    reply.code(status).send({ error: error.code, message: error.message });
+    return;
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    reply.code(status).send({ error: (error.code ?? 'bad_request').toLowerCase(), message: error.message });
+    return;
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  reply.code(500).send({ error: 'internal_error', message: 'internal error; see the server log' });
+}

@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Checkout, SubmitOptions, SubmitResult } from '../core/checkout.js';
+import { FlashsaleError } from '../core/errors.js';
+import type { OrderStore } from '../core/ports.js';
+import { IdempotencyHeaders, OrderIdParams, type OrderInputBody, OrderInputSchema } from './schemas.js';
+import type { Telemetry } from './telemetry.js';
+
+const order = { $ref: 'Order#' };
+const error = { $ref: 'Error#' };
+
+/** The study's order API: POST /orders/sync, POST /orders/async, GET /orders/:id. */
+export const orderRoutes: FastifyPluginAsync<{ checkout: Checkout; store: OrderStore; telemetry: Telemetry }> = async (
+  app,
+  { checkout, store, telemetry },
+) => {
+  app.post(
+    '/orders/sync',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'Create an order and pay it inline (the study’s synchronous checkout)',
+        body: OrderInputSchema,
+        headers: IdempotencyHeaders,
+        response: { 200: order, 402: error, 422: error },
+      },
+    },
+    async (request, reply) => {
+      const controller = new AbortController();
+      // The response closing before it was written means the client left: stop waiting for a slot.
+      reply.raw.on('close', () => {
+        if (!reply.raw.writableFinished) controller.abort();
+      });
+      const result = await submit(() =>
+        checkout.submitSync(request.body as OrderInputBody, submitOptions(request, controller.signal)),
+      );
+      if (result.kind === 'completed' && !result.replayed) telemetry.observeAccepted('sync');
+      return answer(reply, result);
+    },
+  );
+
+  app.post(
+    '/orders/async',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'Accept an order durably and pay it in the background (202)',
+        body: OrderInputSchema,
+        headers: IdempotencyHeaders,
+        response: { 202: order, 422: error },
+      },
+    },
+    async (request, reply) => {
+      const result = await submit(() => checkout.submitAsync(request.body as OrderInputBody, submitOptions(request)));
+      if (result.kind === 'accepted' && !result.replayed) telemetry.observeAccepted('async');
+      return answer(reply, result);
+    },
+  );
+
+  app.get(
+    '/orders/:id',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'An order’s current status',
+        params: OrderIdParams,
+        response: { 200: order, 404: error },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const found = await store.get(id);
+      if (!found) return reply.code(404).send({ error: 'not_found', message: `order ${id} not found` });
+      return found;
+    },
+  );
+
+  app.get(
+    '/orders/:id/notifications',
+    {
+      schema: { tags: ['orders'], summary: 'Notifications sent to the customer about an order', params: OrderIdParams },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      if (!(await store.get(id))) return reply.code(404).send({ error: 'not_found', message: `order ${id} not found` });
+      return { notifications: await store.notifications({ orderId: id }) };
+    },
+  );
+};
+
+function submitOptions(request: FastifyRequest, signal?: AbortSignal): SubmitOptions {
+  const options: SubmitOptions = {};
+  const key = request.headers['idempotency-key'];
+  if (typeof key === 'string') {
+    options.idempotencyKey = key;
+    // The route is part of the digest: one key cannot stand for a sync and an async order.
+    options.requestHash = createHash('sha256')
+      .update(`${request.routeOptions.url} ${JSON.stringify(request.body)}`)
+      .digest('base64url');
+  }
+  if (signal) options.signal = signal;
+  return options;
+}
+
+/** Store or bus trouble is the server's, not the client's: 503 with a clear body, never a lost 202. */
+async function submit(fn: () => Promise<SubmitResult>): Promise<SubmitResult> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof FlashsaleError) throw err;
+    throw new FlashsaleError('store_unavailable', `the order could not be stored: ${(err as Error).message}`, true, {
+      cause: err,
+    });
+  }
+}
+
+function answer(reply: FastifyReply, result: SubmitResult) {
+  if ('replayed' in result && result.replayed) reply.header('Idempotent-Replayed', 'true');
+  switch (result.kind) {
+    case 'accepted':
+      return reply.code(202).header('Location', `/orders/${result.order.order_id}`).send(result.order);
+    case 'completed':
+      return reply.code(200).header('Location', `/orders/${result.order.order_id}`).send(result.order);
+    case 'declined':
+      return reply.code(402).send({
+        error: 'payment_declined',
+        message: result.order.failure_reason ?? 'the payment was declined',
+        order_id: result.order.order_id,
+        order: result.order,
+      });
+    case 'payment_error':
+      return reply.code(502).send({
+        error: 'payment_unavailable',
+        message: `the payment provider failed: ${result.message}`,
+        order_id: result.order.order_id,
+        order: result.order,
+      });
+    case 'abandoned':
+      return reply.code(499).send({ error: 'client_closed_request', message: 'the client went away' });
+    case 'conflict':
+      return reply.code(422).send({
+        error: 'idempotency_conflict',
+        message: 'this Idempotency-Key was already used for a different request',
+        order_id: result.orderId,
+      });
+  }
+}

@@ -1,0 +1,91 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify';
+import type { Checkout } from '../core/checkout.js';
+import type { OrderStore } from '../core/ports.js';
+import { errorHandler } from './errors.js';
+import { opsRoutes } from './ops-routes.js';
+import { orderRoutes } from './order-routes.js';
+import { ErrorSchema, OrderInputSchema, OrderItemSchema, OrderSchema } from './schemas.js';
+import type { Telemetry } from './telemetry.js';
+
+export interface ApiDeps {
+  checkout: Checkout;
+  store: OrderStore;
+  telemetry: Telemetry;
+  logger: FastifyBaseLogger;
+}
+
+export interface ApiOptions {
+  /** Largest request body, bytes. Default 65536. */
+  bodyLimitBytes?: number;
+  /** Serve the OpenAPI document and Swagger UI at /docs. Default true. */
+  docs?: boolean;
+  /** Whether this process takes orders (the api and serve roles do; a worker does not). Default true. */
+  orders?: boolean;
+  /** More routes (admin, dashboard) registered before the server starts. */
+  plugins?: FastifyPluginAsync[];
+}
+
+/** Builds the HTTP API (not yet listening). */
+export async function buildApi(deps: ApiDeps, options: ApiOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // One log line per request would cost more than accepting the order.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimitBytes ?? 65_536,
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+
+  // Routes by pattern, to answer 405 (with Allow) rather than 404 for a known path.
+  const routes: Array<{ pattern: RegExp; method: string }> = [];
+  app.addHook('onRoute', (route) => {
+    const pattern = new RegExp(`^${route.url.replace(/:[^/]+/g, '[^/]+')}/?$`);
+    for (const method of [route.method].flat()) routes.push({ pattern, method });
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.telemetry.observeRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?', 1)[0] ?? '';
+    const allowed = [...new Set(routes.filter((r) => r.pattern.test(path)).map((r) => r.method))];
+    if (allowed.length > 0) {
+      reply
+        .code(405)
+        .header('Allow', allowed.join(', '))
+        .send({
+          error: 'method_not_allowed',
+          message: `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}`,
+        });
+      return;
+    }
+    reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${path}; see /docs` });
+  });
+
+  for (const schema of [OrderItemSchema, OrderInputSchema, OrderSchema, ErrorSchema]) app.addSchema(schema);
+
+  if (options.docs ?? true) {
+    await app.register(swagger, {
+      openapi: {
+        info: {
+          title: 'flashsale',
+          description: 'Flash-sale checkout: synchronous (pays inline) and asynchronous (202, pays in the background).',
+          version: '0.1.0',
+        },
+      },
+      refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+  }
+
+  await app.register(opsRoutes, { telemetry: deps.telemetry });
+  if (options.orders ?? true)
+    await app.register(orderRoutes, { checkout: deps.checkout, store: deps.store, telemetry: deps.telemetry });
+  for (const plugin of options.plugins ?? []) await app.register(plugin);
+  return app;
+}

@@ -1,0 +1,213 @@
+import * as hdr from 'hdr-histogram-js';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Clock } from '../core/clock.js';
+import type { GatewayStats, MessageBus, OrderStore } from '../core/ports.js';
+import type { ProcessorStats } from '../processor/order-processor.js';
+
+/** Where the figures of /stats and /metrics come from; absent parts are left out. */
+export interface StatsSources {
+  role: string;
+  version: string;
+  clock: Clock;
+  store: OrderStore;
+  bus?: MessageBus;
+  queue: string;
+  gateway?: () => GatewayStats;
+  processor?: () => ProcessorStats;
+}
+
+type Section = () => Record<string, unknown> | Promise<Record<string, unknown>>;
+
+/**
+ * Counters and histograms of one process, served as Prometheus text on
+ * /metrics and as JSON on /stats. Both are computed from one snapshot so the
+ * two never disagree.
+ */
+export class Telemetry {
+  readonly registry = new Registry();
+  readonly accepted = { async: 0, sync: 0 };
+  private readonly startedAt: number;
+  private readonly requests = { total: 0, byStatus: {} as Record<string, number> };
+  private readonly e2e = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 86_400_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+  private readonly sections = new Map<string, Section>();
+  private readonly m;
+
+  constructor(private readonly sources: StatsSources) {
+    this.startedAt = sources.clock.monotonic();
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'flashsale_' });
+    this.m = {
+      requests: new Counter({
+        name: 'flashsale_http_requests_total',
+        help: 'HTTP requests by route, method and status',
+        labelNames: ['route', 'method', 'status'],
+        registers,
+      }),
+      latency: new Histogram({
+        name: 'flashsale_http_request_duration_seconds',
+        help: 'HTTP response time by route',
+        labelNames: ['route', 'method'],
+        buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+        registers,
+      }),
+      accepted: new Counter({
+        name: 'flashsale_orders_accepted_total',
+        help: 'Orders accepted, by checkout mode',
+        labelNames: ['mode'],
+        registers,
+      }),
+      e2e: new Histogram({
+        name: 'flashsale_order_e2e_seconds',
+        help: 'Async orders: acceptance to end of payment',
+        buckets: [0.01, 0.05, 0.1, 0.5, 1, 3, 5, 10, 30, 60, 300, 900, 3600],
+        registers,
+      }),
+      queue: new Gauge({
+        name: 'flashsale_queue_messages',
+        help: 'Messages in the order queue by state',
+        labelNames: ['queue', 'state'],
+        registers,
+      }),
+      orders: new Gauge({ name: 'flashsale_orders', help: 'Orders by status', labelNames: ['status'], registers }),
+      workers: new Gauge({
+        name: 'flashsale_workers',
+        help: 'Processor workers: target count and busy ones',
+        labelNames: ['state'],
+        registers,
+      }),
+      payments: new Gauge({ name: 'flashsale_payments_in_flight', help: 'Payments being carried out', registers }),
+      paymentsWaiting: new Gauge({
+        name: 'flashsale_payments_waiting',
+        help: 'Payments waiting for a provider slot',
+        registers,
+      }),
+      paymentResults: new Gauge({
+        name: 'flashsale_payments',
+        help: 'Payments carried out since start, by result',
+        labelNames: ['result'],
+        registers,
+      }),
+      processed: new Gauge({
+        name: 'flashsale_orders_processed',
+        help: 'Orders the processor finished since start, by outcome',
+        labelNames: ['outcome'],
+        registers,
+      }),
+    };
+  }
+
+  observeRequest(route: string, method: string, status: number, seconds: number): void {
+    this.requests.total++;
+    const key = String(status);
+    this.requests.byStatus[key] = (this.requests.byStatus[key] ?? 0) + 1;
+    this.m.requests.inc({ route, method, status: key });
+    this.m.latency.observe({ route, method }, seconds);
+  }
+
+  observeAccepted(mode: 'sync' | 'async'): void {
+    this.accepted[mode]++;
+    this.m.accepted.inc({ mode });
+  }
+
+  /** Wall ms from acceptance to the end of an async order's payment. */
+  observeE2e(ms: number): void {
+    this.e2e.recordValue(Math.max(1, Math.round(ms * 1000)));
+    this.m.e2e.observe(ms / 1000);
+  }
+
+  /** Adds a top-level key to /stats (e.g. breaker, autoscaler). */
+  addSection(name: string, section: Section): void {
+    this.sections.set(name, section);
+  }
+
+  async stats(): Promise<Record<string, unknown>> {
+    const { sources } = this;
+    const [orders, depth] = await Promise.all([sources.store.countByStatus(), sources.bus?.depth(sources.queue)]);
+    const stats: Record<string, unknown> = {
+      service: 'flashsale',
+      version: sources.version,
+      role: sources.role,
+      time_scale: sources.clock.timeScale,
+      uptime_ms: Math.round(sources.clock.monotonic() - this.startedAt),
+    };
+    if (depth) {
+      stats.queue = {
+        name: sources.queue,
+        visible: depth.visible,
+        in_flight: depth.inFlight,
+        dead_letters: depth.deadLetters,
+      };
+    }
+    const processor = sources.processor?.();
+    if (processor) stats.workers = { target: processor.target, busy: processor.busy, paused: processor.paused };
+    const gateway = sources.gateway?.();
+    if (gateway) {
+      stats.payments = {
+        slots: gateway.slots,
+        in_flight: gateway.inFlight,
+        waiting: gateway.waiting,
+        latency_ms: gateway.latencyMs,
+        executed: gateway.executed,
+        approved: gateway.approved,
+        declined: gateway.declined,
+        errors: gateway.errors,
+      };
+    }
+    stats.orders = orders;
+    stats.accepted = { ...this.accepted };
+    if (processor) {
+      stats.processed = {
+        completed: processor.completed,
+        failed: processor.failed,
+        retried: processor.retried,
+        dead_lettered: processor.deadLettered,
+      };
+    }
+    const us = (v: number) => Math.round(v) / 1000;
+    stats.e2e_ms = {
+      count: this.e2e.totalCount,
+      mean: this.e2e.totalCount ? us(this.e2e.mean) : 0,
+      p50: us(this.e2e.getValueAtPercentile(50)),
+      p95: us(this.e2e.getValueAtPercentile(95)),
+      p99: us(this.e2e.getValueAtPercentile(99)),
+      max: us(this.e2e.maxValue),
+    };
+    stats.requests = { total: this.requests.total, by_status: { ...this.requests.byStatus } };
+    for (const [name, section] of this.sections) stats[name] = await section();
+    return stats;
+  }
+
+  /** Prometheus text, with gauges refreshed from the same snapshot as /stats. */
+  async metrics(): Promise<string> {
+    const s = (await this.stats()) as {
+      queue?: { name: string; visible: number; in_flight: number; dead_letters: number };
+      workers?: { target: number; busy: number };
+      payments?: { in_flight: number; waiting: number; approved: number; declined: number; errors: number };
+      orders: Record<string, number>;
+      processed?: Record<string, number>;
+    };
+    if (s.queue) {
+      this.m.queue.set({ queue: s.queue.name, state: 'visible' }, s.queue.visible);
+      this.m.queue.set({ queue: s.queue.name, state: 'in_flight' }, s.queue.in_flight);
+      this.m.queue.set({ queue: s.queue.name, state: 'dead_letter' }, s.queue.dead_letters);
+    }
+    for (const [status, n] of Object.entries(s.orders)) this.m.orders.set({ status }, n);
+    if (s.workers) {
+      this.m.workers.set({ state: 'target' }, s.workers.target);
+      this.m.workers.set({ state: 'busy' }, s.workers.busy);
+    }
+    if (s.payments) {
+      this.m.payments.set(s.payments.in_flight);
+      this.m.paymentsWaiting.set(s.payments.waiting);
+      for (const result of ['approved', 'declined', 'errors'] as const) {
+        this.m.paymentResults.set({ result }, s.payments[result]);
+      }
+    }
+    for (const [outcome, n] of Object.entries(s.processed ?? {})) this.m.processed.set({ outcome }, n);
+    return this.registry.metrics();
+  }
+}

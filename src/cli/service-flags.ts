@@ -1,0 +1,117 @@
+import { type Command, Option } from 'commander';
+import {
+  type ConfigOverrides,
+  configFromEnv,
+  parseNumber,
+  resolveConfig,
+  type ServiceConfig,
+} from '../config/config.js';
+
+/** Adds the flags every service process shares; each names its env var and default. */
+export function addServiceFlags(command: Command): Command {
+  return command
+    .addOption(new Option('--port <n>', 'HTTP port (0 = any free port) [env PORT]').default(undefined, '8080'))
+    .addOption(new Option('--host <addr>', 'interface to listen on [env HOST]').default(undefined, '0.0.0.0'))
+    .addOption(new Option('--db <file>', 'SQLite file [env FLASHSALE_DB]').default(undefined, './data/flashsale.db'))
+    .addOption(
+      new Option(
+        '--time-scale <x>',
+        'multiply every simulated duration; 0.01 = 100× faster [env FLASHSALE_TIME_SCALE]',
+      ).default(undefined, '1'),
+    )
+    .addOption(
+      new Option('--workers <n>', 'concurrent processor workers [env FLASHSALE_WORKERS]').default(undefined, '1'),
+    )
+    .addOption(
+      new Option('--payment-latency <ms>', 'simulated ms per payment [env FLASHSALE_PAYMENT_LATENCY_MS]').default(
+        undefined,
+        '3000',
+      ),
+    )
+    .addOption(
+      new Option('--payment-jitter <ms>', 'random extra ms per payment [env FLASHSALE_PAYMENT_JITTER_MS]').default(
+        undefined,
+        '0',
+      ),
+    )
+    .addOption(
+      new Option('--payment-slots <n>', 'payments at once, 0 = unlimited [env FLASHSALE_PAYMENT_SLOTS]').default(
+        undefined,
+        '1',
+      ),
+    )
+    .addOption(
+      new Option('--decline-rate <0-1>', 'share of payments declined [env FLASHSALE_DECLINE_RATE]').default(
+        undefined,
+        '0',
+      ),
+    )
+    .addOption(
+      new Option('--error-rate <0-1>', 'share of payments failing [env FLASHSALE_ERROR_RATE]').default(undefined, '0'),
+    )
+    .addOption(
+      new Option(
+        '--visibility-timeout <ms>',
+        'simulated ms a received message stays hidden [env FLASHSALE_VISIBILITY_TIMEOUT_MS]',
+      ).default(undefined, '30000'),
+    )
+    .addOption(
+      new Option(
+        '--max-receive-count <n>',
+        'deliveries before dead-lettering [env FLASHSALE_MAX_RECEIVE_COUNT]',
+      ).default(undefined, '5'),
+    )
+    .addOption(new Option('--smtp-url <url>', 'send notification emails through this SMTP server [env SMTP_URL]'))
+    .addOption(
+      new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent [env FLASHSALE_LOG_LEVEL]').default(
+        undefined,
+        'info',
+      ),
+    );
+}
+
+export interface ServiceFlags {
+  port?: string;
+  host?: string;
+  db?: string;
+  timeScale?: string;
+  workers?: string;
+  paymentLatency?: string;
+  paymentJitter?: string;
+  paymentSlots?: string;
+  declineRate?: string;
+  errorRate?: string;
+  visibilityTimeout?: string;
+  maxReceiveCount?: string;
+  smtpUrl?: string;
+  logLevel?: string;
+}
+
+export function overridesFromFlags(flags: ServiceFlags): ConfigOverrides {
+  const int = { integer: true, min: 0 };
+  return {
+    host: flags.host,
+    port: parseNumber('--port', flags.port, { integer: true, min: 0, max: 65535 }),
+    dbPath: flags.db,
+    timeScale: parseNumber('--time-scale', flags.timeScale, { positive: true }),
+    workers: parseNumber('--workers', flags.workers, int),
+    payment: {
+      latencyMs: parseNumber('--payment-latency', flags.paymentLatency, { min: 0 }),
+      jitterMs: parseNumber('--payment-jitter', flags.paymentJitter, { min: 0 }),
+      slots: parseNumber('--payment-slots', flags.paymentSlots, int),
+      declineRate: parseNumber('--decline-rate', flags.declineRate, { min: 0, max: 1 }),
+      errorRate: parseNumber('--error-rate', flags.errorRate, { min: 0, max: 1 }),
+    },
+    queue: {
+      visibilityTimeoutMs: parseNumber('--visibility-timeout', flags.visibilityTimeout, { positive: true }),
+      maxReceiveCount: parseNumber('--max-receive-count', flags.maxReceiveCount, { integer: true, min: 1 }),
+    },
+    notify: { smtpUrl: flags.smtpUrl },
+    logLevel: flags.logLevel,
+  };
+}
+
+/** Defaults < environment < flags; throws a ConfigError naming the bad setting. */
+export function configFromCli(flags: ServiceFlags, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  return resolveConfig(configFromEnv(env), overridesFromFlags(flags));
+}

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
+import { PaymentError } from '../core/errors.js';
+import type { ChargeRequest, GatewayStats, PaymentGateway, PaymentLedger, PaymentResult } from '../core/ports.js';
+import { Semaphore } from '../core/semaphore.js';
+
+export interface SimulatedGatewayOptions {
+  /** Simulated time one payment takes, ms. Default 3000 (the study's provider). */
+  latencyMs?: number;
+  /** Uniform random extra latency in [0, jitterMs), ms. Default 0. */
+  jitterMs?: number;
+  /** Payments carried out at the same time; 0 = unlimited. Default 1 (the study's provider). */
+  slots?: number;
+  /** Share of payments declined, 0–1. Default 0. */
+  declineRate?: number;
+  /** Share of payments that fail with a provider error (retryable), 0–1. Default 0. */
+  errorRate?: number;
+}
+
+/**
+ * The study's payment provider: slow (3 s) and narrow (one payment at a time).
+ * Charges are idempotent by order id — a charge already in the ledger is
+ * returned without paying again, and a charge in progress is joined, not
+ * repeated — so a redelivered message can never pay twice.
+ */
+export class SimulatedGateway implements PaymentGateway {
+  private readonly slots: Semaphore;
+  private readonly inProgress = new Map<string, Promise<PaymentResult>>();
+  private options: Required<SimulatedGatewayOptions>;
+  private counters = { executed: 0, approved: 0, declined: 0, errors: 0 };
+
+  constructor(
+    private readonly deps: { clock: Clock; ledger: PaymentLedger; random?: () => number },
+    options: SimulatedGatewayOptions = {},
+  ) {
+    this.options = {
+      latencyMs: options.latencyMs ?? 3000,
+      jitterMs: options.jitterMs ?? 0,
+      slots: options.slots ?? 1,
+      declineRate: options.declineRate ?? 0,
+      errorRate: options.errorRate ?? 0,
+    };
+    this.slots = new Semaphore(this.options.slots === 0 ? Number.POSITIVE_INFINITY : this.options.slots);
+  }
+
+  async init(): Promise<void> {
+    await this.deps.ledger.init();
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.inProgress.values());
+    await this.deps.ledger.close();
+  }
+
+  /** Changes failure rates or latency at run time (operations and outage tests). */
+  configure(options: Partial<SimulatedGatewayOptions>): void {
+    this.options = { ...this.options, ...options };
+    if (options.slots !== undefined) this.slots.resize(options.slots === 0 ? Number.POSITIVE_INFINITY : options.slots);
+  }
+
+  stats(): GatewayStats {
+    return {
+      slots: this.options.slots,
+      inFlight: Math.min(this.slots.inUse, this.inProgress.size),
+      waiting: this.slots.waiting,
+      latencyMs: this.options.latencyMs,
+      ...this.counters,
+    };
+  }
+
+  async charge(request: ChargeRequest, signal?: AbortSignal): Promise<PaymentResult> {
+    const running = this.inProgress.get(request.orderId);
+    if (running) return running;
+    const recorded = await this.deps.ledger.find(request.orderId);
+    if (recorded) return recorded.result;
+    // Checked again: another caller may have started while the ledger was read.
+    const started = this.inProgress.get(request.orderId);
+    if (started) return started;
+    const payment = this.pay(request, signal).finally(() => this.inProgress.delete(request.orderId));
+    this.inProgress.set(request.orderId, payment);
+    return payment;
+  }
+
+  private async pay(request: ChargeRequest, signal?: AbortSignal): Promise<PaymentResult> {
+    const release = await this.slots.acquire(signal);
+    try {
+      const random = this.deps.random ?? Math.random;
+      const { latencyMs, jitterMs, errorRate, declineRate } = this.options;
+      // Once the provider has the payment it finishes it: the caller leaving does not stop it.
+      await this.deps.clock.sleep(latencyMs + (jitterMs > 0 ? random() * jitterMs : 0));
+      if (random() < errorRate) {
+        this.counters.errors++;
+        throw new PaymentError(`payment provider error for order ${request.orderId}`);
+      }
+      const chargedAt = this.deps.clock.now();
+      const result: PaymentResult =
+        random() < declineRate
+          ? { status: 'declined', reason: 'card declined by the payment provider', chargedAt }
+          : { status: 'approved', chargeId: `ch_${randomUUID()}`, chargedAt };
+      await this.deps.ledger.record({ orderId: request.orderId, amount: request.amount, result });
+      this.counters.executed++;
+      this.counters[result.status]++;
+      return result;
+    } finally {
+      release();
+    }
+  }
+}

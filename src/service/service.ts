@@ -1,0 +1,138 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import pino from 'pino';
+import { buildApi } from '../api/server.js';
+import { Telemetry } from '../api/telemetry.js';
+import { type ConfigOverrides, resolveConfig, type ServiceConfig } from '../config/config.js';
+import { Checkout } from '../core/checkout.js';
+import { ScaledClock } from '../core/clock.js';
+import { Notifier } from '../core/notifier.js';
+import type { EmailSender } from '../core/ports.js';
+import { SmtpSender } from '../notify/smtp-sender.js';
+import { SimulatedGateway } from '../payment/simulated-gateway.js';
+import { OrderProcessor } from '../processor/order-processor.js';
+import { SqliteDatabase } from '../sqlite/database.js';
+import { EmbeddedBus } from '../sqlite/embedded-bus.js';
+import { SqliteOrderStore } from '../sqlite/order-store.js';
+import { SqlitePaymentLedger } from '../sqlite/payment-ledger.js';
+import { VERSION } from '../version.js';
+
+export interface RunningService {
+  /** Base URL, e.g. http://127.0.0.1:8080 */
+  url: string;
+  port: number;
+  config: ServiceConfig;
+  app: FastifyInstance;
+  clock: ScaledClock;
+  database: SqliteDatabase;
+  store: SqliteOrderStore;
+  bus: EmbeddedBus;
+  ledger: SqlitePaymentLedger;
+  gateway: SimulatedGateway;
+  processor: OrderProcessor;
+  checkout: Checkout;
+  notifier: Notifier;
+  telemetry: Telemetry;
+  /** Graceful stop: no new requests, in-flight payments finish or are released, database closed. */
+  close(): Promise<void>;
+}
+
+export interface ServiceExtras {
+  /** Extra routes (admin API, dashboard). */
+  plugins?: FastifyPluginAsync[];
+  /** Email sender to use instead of one built from notify.smtpUrl. */
+  sender?: EmailSender;
+}
+
+/** The one-process embedded flashsale: API + processor + simulated gateway on one SQLite file. */
+export async function startService(
+  overrides: ConfigOverrides = {},
+  extras: ServiceExtras = {},
+): Promise<RunningService> {
+  const config = resolveConfig(overrides);
+  const logger = pino({ level: config.logLevel, base: { service: 'flashsale' } });
+  const clock = new ScaledClock(config.timeScale);
+  const database = new SqliteDatabase({ path: config.dbPath });
+  const bus = new EmbeddedBus(
+    { database, clock },
+    {
+      subscriptions: { [config.queue.topic]: [config.queue.name] },
+      visibilityTimeoutMs: config.queue.visibilityTimeoutMs,
+      retentionMs: config.queue.retentionMs,
+      maxReceiveCount: config.queue.maxReceiveCount,
+    },
+  );
+  const store = new SqliteOrderStore({ database, publisher: bus }, { topic: config.queue.topic });
+  const ledger = new SqlitePaymentLedger({ database });
+  const gateway = new SimulatedGateway({ clock, ledger }, config.payment);
+  await Promise.all([bus.init(), store.init(), gateway.init()]);
+
+  const sender = extras.sender ?? (config.notify.smtpUrl ? new SmtpSender(config.notify.smtpUrl) : undefined);
+  const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, { from: config.notify.from });
+  const checkout = new Checkout({ store, gateway, notifier, clock });
+  const processor = new OrderProcessor(
+    { store, bus, gateway, notifier, clock, logger },
+    {
+      queue: config.queue.name,
+      workers: config.workers,
+      visibilityTimeoutMs: config.queue.visibilityTimeoutMs,
+      waitTimeMs: config.queue.waitTimeMs,
+      maxReceiveCount: config.queue.maxReceiveCount,
+      retryDelayMs: config.queue.retryDelayMs,
+    },
+  );
+  const telemetry = new Telemetry({
+    role: 'serve',
+    version: VERSION,
+    clock,
+    store,
+    bus,
+    queue: config.queue.name,
+    gateway: () => gateway.stats(),
+    processor: () => processor.stats(),
+  });
+  processor.onFinished = (outcome, acceptedAt) => {
+    if (outcome.order?.mode === 'async' && acceptedAt !== undefined) telemetry.observeE2e(clock.now() - acceptedAt);
+  };
+
+  const app = await buildApi(
+    { checkout, store, telemetry, logger },
+    { bodyLimitBytes: config.bodyLimitBytes, ...(extras.plugins ? { plugins: extras.plugins } : {}) },
+  );
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  processor.start();
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const grace = clock.sleepReal(config.shutdownGraceMs);
+      await Promise.race([app.close(), grace]);
+      await processor.stop(config.shutdownGraceMs);
+      await notifier.idle();
+      await sender?.close();
+      await bus.close();
+      await database.close();
+    })();
+    return closing;
+  };
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    config,
+    app,
+    clock,
+    database,
+    store,
+    bus,
+    ledger,
+    gateway,
+    processor,
+    checkout,
+    notifier,
+    telemetry,
+    close,
+  };
+}

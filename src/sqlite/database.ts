@@ -1,0 +1,73 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { GroupCommit } from './group-commit.js';
+import { MIGRATIONS } from './migrations.js';
+
+export interface SqliteOptions {
+  /** Database file; ':memory:' for a throw-away database. Default ./data/flashsale.db */
+  path: string;
+  /** Milliseconds a writer waits for another process's lock. Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * One SQLite file in WAL mode with synchronous=FULL: a commit returns only
+ * after the WAL is on disk. Writes go through a group commit so concurrent
+ * requests share one transaction and one sync; reads run directly.
+ */
+export class SqliteDatabase {
+  readonly db: Database.Database;
+  readonly writer: GroupCommit;
+  private closed = false;
+
+  constructor(readonly options: SqliteOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+    this.writer = new GroupCommit(this.db);
+  }
+
+  /** Runs `fn` inside the next group transaction; resolves once it is durable. */
+  write<T>(fn: () => T): Promise<T> {
+    return this.writer.run(fn);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.writer.flush();
+    this.closed = true;
+    this.db.close();
+  }
+
+  private migrate(): void {
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
+    );
+    const applied = new Set(
+      this.db
+        .prepare('SELECT version FROM schema_migrations')
+        .all()
+        .map((row) => (row as { version: number }).version),
+    );
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      this.db
+        .transaction(() => {
+          this.db.exec(migration.sql);
+          this.db
+            .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
+            .run(migration.version, new Date().toISOString());
+        })
+        .immediate();
+    }
+  }
+}
