@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { costCommand } from './cost.js';
 import { serveCommand } from './serve.js';
 
 const program = new Command('flashsale')
@@ -10,5 +11,6 @@ const program = new Command('flashsale')
 
 // The service
 program.addCommand(serveCommand());
+program.addCommand(costCommand());
 
 await program.parseAsync(process.argv);
