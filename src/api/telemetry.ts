@@ -18,6 +18,33 @@ export interface StatsSources {
 
 type Section = () => Record<string, unknown> | Promise<Record<string, unknown>>;
 
+/** Told of every answered request (the dashboard keeps windowed percentiles from these). */
+export type RequestListener = (route: string, method: string, status: number, seconds: number) => void;
+
+/** Routes whose response times /stats reports as `latency_ms`, by checkout mode. */
+const ORDER_ROUTES: Record<string, 'async' | 'sync'> = { '/orders/async': 'async', '/orders/sync': 'sync' };
+
+function microsHistogram() {
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 86_400_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+}
+
+/** count, mean and percentiles in ms of a histogram recorded in µs. */
+function summaryMs(h: hdr.Histogram) {
+  const ms = (v: number) => Math.round(v) / 1000;
+  return {
+    count: h.totalCount,
+    mean: h.totalCount ? ms(h.mean) : 0,
+    p50: ms(h.getValueAtPercentile(50)),
+    p95: ms(h.getValueAtPercentile(95)),
+    p99: ms(h.getValueAtPercentile(99)),
+    max: ms(h.maxValue),
+  };
+}
+
 /**
  * Counters and histograms of one process, served as Prometheus text on
  * /metrics and as JSON on /stats. Both are computed from one snapshot so the
@@ -28,11 +55,9 @@ export class Telemetry {
   readonly accepted = { async: 0, sync: 0 };
   private readonly startedAt: number;
   private readonly requests = { total: 0, byStatus: {} as Record<string, number> };
-  private readonly e2e = hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 86_400_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
+  private readonly e2e = microsHistogram();
+  private readonly orderLatency = { async: microsHistogram(), sync: microsHistogram() };
+  private readonly listeners = new Set<RequestListener>();
   private readonly sections = new Map<string, Section>();
   private readonly m;
 
@@ -106,6 +131,15 @@ export class Telemetry {
     this.requests.byStatus[key] = (this.requests.byStatus[key] ?? 0) + 1;
     this.m.requests.inc({ route, method, status: key });
     this.m.latency.observe({ route, method }, seconds);
+    const mode = method === 'POST' ? ORDER_ROUTES[route] : undefined;
+    if (mode) this.orderLatency[mode].recordValue(Math.max(1, Math.round(seconds * 1e6)));
+    for (const listener of this.listeners) listener(route, method, status, seconds);
+  }
+
+  /** Calls `listener` after each answered request; returns the unsubscribe function. */
+  onRequest(listener: RequestListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   observeAccepted(mode: 'sync' | 'async'): void {
@@ -167,15 +201,8 @@ export class Telemetry {
         dead_lettered: processor.deadLettered,
       };
     }
-    const us = (v: number) => Math.round(v) / 1000;
-    stats.e2e_ms = {
-      count: this.e2e.totalCount,
-      mean: this.e2e.totalCount ? us(this.e2e.mean) : 0,
-      p50: us(this.e2e.getValueAtPercentile(50)),
-      p95: us(this.e2e.getValueAtPercentile(95)),
-      p99: us(this.e2e.getValueAtPercentile(99)),
-      max: us(this.e2e.maxValue),
-    };
+    stats.e2e_ms = summaryMs(this.e2e);
+    stats.latency_ms = { async: summaryMs(this.orderLatency.async), sync: summaryMs(this.orderLatency.sync) };
     stats.requests = { total: this.requests.total, by_status: { ...this.requests.byStatus } };
     for (const [name, section] of this.sections) stats[name] = await section();
     return stats;

@@ -7,6 +7,7 @@ import { Checkout } from '../core/checkout.js';
 import { ScaledClock } from '../core/clock.js';
 import { Notifier } from '../core/notifier.js';
 import type { EmailSender } from '../core/ports.js';
+import { type DashboardOptions, dashboardRoutes } from '../dashboard/routes.js';
 import { SmtpSender } from '../notify/smtp-sender.js';
 import { SimulatedGateway } from '../payment/simulated-gateway.js';
 import { OrderProcessor } from '../processor/order-processor.js';
@@ -41,6 +42,8 @@ export interface ServiceExtras {
   plugins?: FastifyPluginAsync[];
   /** Email sender to use instead of one built from notify.smtpUrl. */
   sender?: EmailSender;
+  /** Live dashboard at /dashboard (and / redirecting to it); false leaves it out. Default on, a reading a second. */
+  dashboard?: DashboardOptions | false;
 }
 
 /** The one-process embedded flashsale: API + processor + simulated gateway on one SQLite file. */
@@ -96,7 +99,13 @@ export async function startService(
 
   const app = await buildApi(
     { checkout, store, telemetry, logger },
-    { bodyLimitBytes: config.bodyLimitBytes, ...(extras.plugins ? { plugins: extras.plugins } : {}) },
+    {
+      bodyLimitBytes: config.bodyLimitBytes,
+      plugins: [
+        ...(extras.plugins ?? []),
+        ...(extras.dashboard === false ? [] : [dashboardRoutes({ telemetry }, extras.dashboard)]),
+      ],
+    },
   );
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
