@@ -50,6 +50,8 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}): Promise
     deps.telemetry.observeRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
   });
 
+  // Orders are JSON only; Fastify's default text/plain parser would turn a mislabelled body into a vague 400.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?', 1)[0] ?? '';

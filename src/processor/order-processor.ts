@@ -43,7 +43,10 @@ export class OrderProcessor {
   private loop?: Promise<void>;
   private stopper = new AbortController();
   private wake?: () => void;
+  /** Aborts the receives in progress, so a smaller or paused pool takes no more messages. */
+  private receiving?: AbortController;
   private readonly active = new Map<string, { message: BusMessage; done: Promise<void> }>();
+  private readonly settling = new Set<Promise<void>>();
   private readonly counters = { completed: 0, failed: 0, retried: 0, deadLettered: 0 };
   /** Called with each order that reaches a final state (metrics, e2e latency). */
   onFinished?: (outcome: Outcome, acceptedAt: number | undefined) => void;
@@ -85,6 +88,7 @@ export class OrderProcessor {
   setWorkers(count: number): void {
     if (!Number.isInteger(count) || count < 0)
       throw new RangeError(`worker count must be an integer ≥ 0, got ${count}`);
+    if (count < this.target) this.receiving?.abort();
     this.target = count;
     this.deps.logger.info({ workers: count }, 'worker count set');
     this.nudge();
@@ -93,6 +97,7 @@ export class OrderProcessor {
   /** Stops taking messages (in-flight ones finish); resume() takes them again. */
   pause(): void {
     this.paused = true;
+    this.receiving?.abort();
   }
 
   resume(): void {
@@ -123,6 +128,7 @@ export class OrderProcessor {
         await this.deps.bus.release(this.opts.queue, message.receipt).catch(() => false);
       }
     }
+    await Promise.allSettled([...this.settling]);
   }
 
   private nudge(): void {
@@ -148,11 +154,20 @@ export class OrderProcessor {
       }
       let messages: BusMessage[];
       try {
-        messages = await bus.receive(this.opts.queue, {
-          maxMessages: Math.min(10, free),
-          waitMs: this.opts.waitTimeMs,
-          signal: this.stopper.signal,
-        });
+        // One receive per 10 idle workers, all at once: they share one commit, so a
+        // large pool refills in one round trip instead of free/10 sequential ones.
+        this.receiving = new AbortController();
+        const signal = AbortSignal.any([this.stopper.signal, this.receiving.signal]);
+        const batches = await Promise.all(
+          Array.from({ length: Math.ceil(free / 10) }, (_, i) =>
+            bus.receive(this.opts.queue, {
+              maxMessages: Math.min(10, free - i * 10),
+              waitMs: this.opts.waitTimeMs,
+              signal,
+            }),
+          ),
+        );
+        messages = batches.flat();
         backoff = 100;
       } catch (error) {
         if (!this.running || isAbortError(error)) break;
@@ -175,6 +190,19 @@ export class OrderProcessor {
     this.active.set(message.receipt, { message, done });
   }
 
+  private async settle(message: BusMessage, outcome: Outcome): Promise<void> {
+    const { bus, logger } = this.deps;
+    const queue = this.opts.queue;
+    try {
+      if (outcome.action === 'done') await bus.ack(queue, message.receipt);
+      else if (outcome.action === 'retry') {
+        await bus.release(queue, message.receipt, this.opts.retryDelayMs * 2 ** Math.min(message.receiveCount - 1, 5));
+      } else await bus.deadLetter(queue, message.receipt, outcome.reason);
+    } catch (err) {
+      logger.warn({ err, messageId: message.id }, 'could not settle message; it will be redelivered');
+    }
+  }
+
   private async work(message: BusMessage): Promise<void> {
     const { bus, clock, logger } = this.deps;
     const queue = this.opts.queue;
@@ -189,27 +217,18 @@ export class OrderProcessor {
       const outcome = await processOrderMessage(this.deps, message, {
         maxReceiveCount: this.opts.maxReceiveCount,
       });
-      switch (outcome.action) {
-        case 'done':
-          await bus.ack(queue, message.receipt);
-          if (outcome.order?.status === 'completed') this.counters.completed++;
-          else if (outcome.order?.status === 'failed') this.counters.failed++;
-          break;
-        case 'retry':
-          this.counters.retried++;
-          await bus.release(
-            queue,
-            message.receipt,
-            this.opts.retryDelayMs * 2 ** Math.min(message.receiveCount - 1, 5),
-          );
-          break;
-        case 'dead-letter':
-          this.counters.deadLettered++;
-          if (outcome.order?.status === 'failed') this.counters.failed++;
-          await bus.deadLetter(queue, message.receipt, outcome.reason);
-          break;
+      if (outcome.finished && outcome.order) {
+        if (outcome.order.status === 'completed') this.counters.completed++;
+        else if (outcome.order.status === 'failed') this.counters.failed++;
+        this.onFinished?.(outcome, Date.parse(outcome.order.created_at));
       }
-      if (outcome.finished && outcome.order) this.onFinished?.(outcome, Date.parse(outcome.order.created_at));
+      if (outcome.action === 'retry') this.counters.retried++;
+      if (outcome.action === 'dead-letter') this.counters.deadLettered++;
+      // The worker is free once the order is settled; settling the message is
+      // bookkeeping that need not hold a worker (a redelivered message of a
+      // finished order is acknowledged without a second charge).
+      const settle = this.settle(message, outcome).finally(() => this.settling.delete(settle));
+      this.settling.add(settle);
     } catch (error) {
       // Store or bus trouble: leave the message to reappear after its visibility timeout.
       logger.error({ err: error, messageId: message.id }, 'processing failed; message will be redelivered');

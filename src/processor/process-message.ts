@@ -40,18 +40,17 @@ export async function processOrderMessage(
   if (isFinal(order.status)) return { action: 'done', finished: false, order };
 
   const started = clock.monotonic();
-  if (order.status === 'pending') {
-    const claimed = await store.transition(orderId, ['pending'], { status: 'processing' });
-    if (!claimed) {
-      const now = await store.get(orderId);
-      if (now && isFinal(now.status)) return { action: 'done', finished: false, order: now };
-    }
-  }
+  // The claim is shown as status 'processing'; it runs alongside the charge
+  // because the gateway, not the status, is what guards against paying twice.
+  const claim =
+    order.status === 'pending' ? store.transition(orderId, ['pending'], { status: 'processing' }) : undefined;
 
   let result: Awaited<ReturnType<PaymentGateway['charge']>>;
   try {
     result = await gateway.charge({ orderId, amount: order.total });
+    await claim;
   } catch (error) {
+    await claim?.catch(() => undefined);
     const cause = error instanceof Error ? error.message : String(error);
     if (message.receiveCount < options.maxReceiveCount) return { action: 'retry', finished: false, reason: cause };
     const reason = `payment failed after ${message.receiveCount} attempts: ${cause}`;
