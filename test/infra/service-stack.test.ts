@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
+import { REPO_ROOT } from '../../infra/lib/flashsale-stack.js';
+import { contextSources, parseDockerfile } from '../container/dockerfile.js';
 import { logicalId, propertiesOf, synthesize } from './synth.js';
 
 // The default variant (worker service on a queue, no database), synthesized once for the whole file.
@@ -258,6 +261,12 @@ describe('what the default variant leaves out, and what it builds', () => {
       assert.ok(staged.includes(file), file);
     }
     assert.ok(staged.some((f) => f.startsWith('src/')));
+    // Every COPY from the context finds its files there, so .dockerignore lets through all the build reads.
+    for (const s of parseDockerfile(join(REPO_ROOT, 'Dockerfile')).stages) {
+      for (const source of s.instructions.filter((i) => i.op === 'COPY').flatMap(contextSources)) {
+        assert.ok(staged.includes(source) || staged.some((f) => f.startsWith(`${source}/`)), `${source} is staged`);
+      }
+    }
     assert.ok(!staged.some((f) => /^(node_modules|dist|test|infra\/lib|data)\//.test(f)), staged.join(' '));
   });
 });
