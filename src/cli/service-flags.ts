@@ -61,6 +61,24 @@ export function addServiceFlags(command: Command): Command {
         'deliveries before dead-lettering [env FLASHSALE_MAX_RECEIVE_COUNT]',
       ).default(undefined, '5'),
     )
+    .addOption(
+      new Option('--store <kind>', 'sqlite or postgres (needs --database-url) [env FLASHSALE_STORE]').default(
+        undefined,
+        'sqlite',
+      ),
+    )
+    .addOption(
+      new Option('--bus <kind>', 'embedded or sqs (AWS SNS + SQS) [env FLASHSALE_BUS]').default(undefined, 'embedded'),
+    )
+    .addOption(new Option('--database-url <url>', 'PostgreSQL connection string [env DATABASE_URL]'))
+    .addOption(
+      new Option('--gateway-url <url>', 'payment gateway process; unset = in-process [env FLASHSALE_GATEWAY_URL]'),
+    )
+    .addOption(new Option('--aws-endpoint <url>', 'SNS/SQS endpoint, for emulators [env AWS_ENDPOINT_URL]'))
+    .addOption(new Option('--aws-region <region>', 'AWS region [env AWS_REGION]'))
+    .addOption(
+      new Option('--provision', 'create the topic, queues and subscription when missing [env FLASHSALE_PROVISION]'),
+    )
     .addOption(new Option('--smtp-url <url>', 'send notification emails through this SMTP server [env SMTP_URL]'))
     .addOption(
       new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent [env FLASHSALE_LOG_LEVEL]').default(
@@ -85,6 +103,13 @@ export interface ServiceFlags {
   maxReceiveCount?: string;
   smtpUrl?: string;
   logLevel?: string;
+  store?: string;
+  bus?: string;
+  databaseUrl?: string;
+  gatewayUrl?: string;
+  awsEndpoint?: string;
+  awsRegion?: string;
+  provision?: boolean;
 }
 
 export function overridesFromFlags(flags: ServiceFlags): ConfigOverrides {
@@ -107,6 +132,11 @@ export function overridesFromFlags(flags: ServiceFlags): ConfigOverrides {
       maxReceiveCount: parseNumber('--max-receive-count', flags.maxReceiveCount, { integer: true, min: 1 }),
     },
     notify: { smtpUrl: flags.smtpUrl },
+    store: flags.store as ServiceConfig['store'] | undefined,
+    bus: flags.bus as ServiceConfig['bus'] | undefined,
+    databaseUrl: flags.databaseUrl,
+    gatewayUrl: flags.gatewayUrl,
+    aws: { endpoint: flags.awsEndpoint, region: flags.awsRegion, provision: flags.provision },
     logLevel: flags.logLevel,
   };
 }

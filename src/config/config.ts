@@ -8,6 +8,22 @@ export interface ServiceConfig {
   port: number;
   /** SQLite file of the embedded store, bus and ledger. Default ./data/flashsale.db (env FLASHSALE_DB). */
   dbPath: string;
+  /** Where orders live: sqlite (the dbPath file) or postgres (databaseUrl). Default sqlite (env FLASHSALE_STORE). */
+  store: 'sqlite' | 'postgres';
+  /** Message bus: embedded (in the SQLite file) or sqs (AWS SNS + SQS). Default embedded (env FLASHSALE_BUS). */
+  bus: 'embedded' | 'sqs';
+  /** PostgreSQL connection string, needed by store=postgres. Unset by default (env DATABASE_URL). */
+  databaseUrl?: string;
+  /** Base URL of a `flashsale gateway` process; unset = an in-process simulated gateway (env FLASHSALE_GATEWAY_URL). */
+  gatewayUrl?: string;
+  aws: {
+    /** SNS and SQS endpoint, for emulators; unset = AWS itself (env AWS_ENDPOINT_URL). */
+    endpoint?: string;
+    /** Region; unset = the SDK's own resolution (env AWS_REGION or AWS_DEFAULT_REGION). */
+    region?: string;
+    /** Create the topic, queues and raw-delivery subscription when missing. Default false (env FLASHSALE_PROVISION). */
+    provision: boolean;
+  };
   /** Multiplier of every simulated duration; 0.01 runs 3 s payments in 30 ms. Default 1 (env FLASHSALE_TIME_SCALE). */
   timeScale: number;
   /** Concurrent workers of the order processor; 0 = accept only. Default 1 (env FLASHSALE_WORKERS). */
@@ -58,6 +74,9 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   host: '0.0.0.0',
   port: 8080,
   dbPath: './data/flashsale.db',
+  store: 'sqlite',
+  bus: 'embedded',
+  aws: { provision: false },
   timeScale: 1,
   workers: 1,
   payment: { latencyMs: 3000, jitterMs: 0, slots: 1, declineRate: 0, errorRate: 0 },
@@ -111,6 +130,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
     host: env.HOST || undefined,
     port: parseNumber('PORT', env.PORT, PORT),
     dbPath: env.FLASHSALE_DB || undefined,
+    store: (env.FLASHSALE_STORE || undefined) as ServiceConfig['store'] | undefined,
+    bus: (env.FLASHSALE_BUS || undefined) as ServiceConfig['bus'] | undefined,
+    databaseUrl: env.DATABASE_URL || undefined,
+    gatewayUrl: env.FLASHSALE_GATEWAY_URL || undefined,
+    aws: prune({
+      endpoint: env.AWS_ENDPOINT_URL || undefined,
+      region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
+      provision: parseFlag('FLASHSALE_PROVISION', env.FLASHSALE_PROVISION),
+    }),
     timeScale: parseNumber('FLASHSALE_TIME_SCALE', env.FLASHSALE_TIME_SCALE, { positive: true }),
     workers: parseNumber('FLASHSALE_WORKERS', env.FLASHSALE_WORKERS, COUNT),
     payment: prune({
@@ -172,8 +200,44 @@ function validate(config: ServiceConfig): void {
     throw new ConfigError('logLevel', `must be one of ${LOG_LEVELS.join(', ')}, got "${config.logLevel}"`);
   }
   if (!config.dbPath) throw new ConfigError('dbPath', 'must name a file');
+  validateScaleOut(config);
   if (config.notify.smtpUrl !== undefined && !/^smtps?:\/\//.test(config.notify.smtpUrl)) {
     throw new ConfigError('SMTP_URL', `must start with smtp:// or smtps://, got "${config.notify.smtpUrl}"`);
+  }
+}
+
+/** Parses a boolean setting: 1/true/yes or 0/false/no. */
+export function parseFlag(name: string, raw: string | undefined): boolean | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  if (/^(0|false|no)$/i.test(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+/** Store, bus and gateway choices of the scale-out processes (api, worker, gateway). */
+function validateScaleOut(config: ServiceConfig): void {
+  if (config.store !== 'sqlite' && config.store !== 'postgres') {
+    throw new ConfigError('store', `must be sqlite or postgres, got "${config.store}"`);
+  }
+  if (config.bus !== 'embedded' && config.bus !== 'sqs') {
+    throw new ConfigError('bus', `must be embedded or sqs, got "${config.bus}"`);
+  }
+  if (config.store === 'postgres' && !config.databaseUrl) {
+    throw new ConfigError('DATABASE_URL', 'must be set (postgres://user@host:5432/db) when the store is postgres');
+  }
+  if (config.store === 'postgres' && config.bus === 'embedded') {
+    throw new ConfigError('bus', 'the embedded bus lives in the SQLite file; with store postgres use bus sqs');
+  }
+  if (config.databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', `must start with postgres://, got "${config.databaseUrl}"`);
+  }
+  for (const [name, url] of [
+    ['FLASHSALE_GATEWAY_URL', config.gatewayUrl],
+    ['AWS_ENDPOINT_URL', config.aws.endpoint],
+  ] as const) {
+    if (url !== undefined && !/^https?:\/\//.test(url)) {
+      throw new ConfigError(name, `must start with http:// or https://, got "${url}"`);
+    }
   }
 }
 

@@ -70,4 +70,19 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX payment_ledger_order ON payment_ledger (order_id);
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- Transactional outbox, used when the bus is not in this file (SNS/SQS).
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        topic TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        claimed_until INTEGER,
+        sent_at INTEGER
+      );
+      CREATE INDEX outbox_unsent ON outbox (sent_at, id);
+    `,
+  },
 ];

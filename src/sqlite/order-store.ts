@@ -93,7 +93,7 @@ export class SqliteOrderStore implements OrderStore {
       countByStatus: db.prepare('SELECT status, COUNT(*) AS n FROM orders GROUP BY status'),
       counts: db.prepare(
         `SELECT (SELECT COUNT(*) FROM orders) AS orders,
-                (SELECT COUNT(*) FROM bus_messages) AS messages,
+                (SELECT COUNT(*) FROM bus_messages) + (SELECT COUNT(*) FROM outbox) AS messages,
                 (SELECT COUNT(*) FROM notifications) AS notifications`,
       ),
       notificationsFor: db.prepare('SELECT * FROM notifications WHERE order_id = ? ORDER BY id LIMIT ?'),

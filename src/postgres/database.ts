@@ -1,0 +1,144 @@
+import pg from 'pg';
+import { FlashsaleError } from '../core/errors.js';
+import type { Logger } from '../core/ports.js';
+import { PG_MIGRATIONS } from './migrations.js';
+
+export interface PostgresOptions {
+  /** postgres://user:password@host:port/database (DATABASE_URL). Required. */
+  url: string;
+  /** Schema to create and use instead of public (one per test run). Default: the server's search_path. */
+  schema?: string;
+  /** Connections this process keeps at most. Default 10. */
+  poolSize?: number;
+  /** Real ms to wait for a connection before answering "store unavailable". Default 3000. */
+  connectTimeoutMs?: number;
+  /** Real ms a query may take before it is abandoned. Default 30000. */
+  queryTimeoutMs?: number;
+}
+
+/** What a statement runs on: the pool, or one client inside a transaction. */
+export interface Queryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+/**
+ * A pool of connections to one PostgreSQL database. Connection trouble is
+ * reported as a retryable `store_unavailable` error (the API answers 503);
+ * the pool reconnects by itself when the server is back.
+ */
+export class PostgresDatabase implements Queryable {
+  private readonly pool: pg.Pool;
+  private closed = false;
+
+  constructor(
+    deps: { logger: Logger },
+    readonly options: PostgresOptions,
+  ) {
+    const schema = options.schema;
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
+      throw new RangeError(`schema must be a lower-case SQL identifier, got "${schema}"`);
+    }
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
+      query_timeout: options.queryTimeoutMs ?? 30_000,
+      keepAlive: true,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+    // An idle connection dropped by the server must not crash the process; the pool replaces it.
+    this.pool.on('error', (error) => deps.logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
+  }
+
+  async init(): Promise<void> {
+    if (this.options.schema) await this.query(`CREATE SCHEMA IF NOT EXISTS ${this.options.schema}`);
+    await this.migrate();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(text, values);
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  /** Runs `fn` in one transaction on one connection; rolls back when it throws. */
+  async transaction<T>(fn: (client: Queryable) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw translate(error);
+    }
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw translate(error);
+    } finally {
+      // A connection that could not even roll back is discarded, not reused.
+      client.release(broken);
+    }
+  }
+
+  /** Applies missing migrations; an advisory lock lets many processes start at once. */
+  private async migrate(): Promise<void> {
+    await this.transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(7275001)');
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+      );
+      const applied = new Set(
+        (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+      );
+      for (const migration of PG_MIGRATIONS) {
+        if (applied.has(migration.version)) continue;
+        await client.query(migration.sql);
+        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [migration.version]);
+      }
+    });
+  }
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+/** Connection-level failures become `store_unavailable`; query errors (bugs, constraints) pass through. */
+export function translate(error: unknown): unknown {
+  if (!(error instanceof Error) || error instanceof FlashsaleError) return error;
+  const code = (error as { code?: string }).code ?? '';
+  const unreachable =
+    NETWORK_CODES.has(code) ||
+    /^(08|53|57P)/.test(code) ||
+    /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connection error|Client was closed/i.test(
+      error.message,
+    );
+  if (!unreachable) return error;
+  return new FlashsaleError('store_unavailable', `the database is unavailable: ${error.message || code}`, true, {
+    cause: error,
+  });
+}

@@ -1,0 +1,65 @@
+/** Versioned schema of the PostgreSQL store; applied in order, each once, under an advisory lock. */
+export const PG_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE orders (
+        order_id text PRIMARY KEY,
+        customer_id integer NOT NULL,
+        status text NOT NULL,
+        mode text NOT NULL,
+        -- json, not jsonb: items come back exactly as they were sent.
+        items json NOT NULL,
+        total numeric(14, 2) NOT NULL,
+        created_at timestamptz NOT NULL,
+        processed_at timestamptz,
+        processing_time_ms double precision,
+        failure_reason text
+      );
+      CREATE INDEX orders_status ON orders (status);
+
+      CREATE TABLE idempotency_keys (
+        key text PRIMARY KEY,
+        order_id text NOT NULL,
+        request_hash text,
+        created_at timestamptz NOT NULL
+      );
+
+      CREATE TABLE notifications (
+        id bigserial PRIMARY KEY,
+        order_id text NOT NULL,
+        recipient text NOT NULL,
+        subject text NOT NULL,
+        body text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        delivery text NOT NULL,
+        delivery_error text
+      );
+      CREATE INDEX notifications_order ON notifications (order_id);
+
+      -- Transactional outbox: written with the order, published by the relay.
+      CREATE TABLE outbox (
+        id bigserial PRIMARY KEY,
+        topic text NOT NULL,
+        body text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        claimed_until timestamptz,
+        sent_at timestamptz
+      );
+      CREATE INDEX outbox_unsent ON outbox (id) WHERE sent_at IS NULL;
+
+      -- The payment provider's ledger: append-only, no unique key on purpose,
+      -- so a double charge shows up as two rows.
+      CREATE TABLE payment_ledger (
+        id bigserial PRIMARY KEY,
+        order_id text NOT NULL,
+        amount numeric(14, 2) NOT NULL,
+        status text NOT NULL,
+        charge_id text,
+        reason text,
+        charged_at bigint NOT NULL
+      );
+      CREATE INDEX payment_ledger_order ON payment_ledger (order_id);
+    `,
+  },
+];
