@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { costCommand } from './cost.js';
+import { loadtestCommand } from './loadtest.js';
 import { serveCommand } from './serve.js';
 
 const program = new Command('flashsale')
@@ -12,5 +13,8 @@ const program = new Command('flashsale')
 // The service
 program.addCommand(serveCommand());
 program.addCommand(costCommand());
+
+// The load lab
+program.addCommand(loadtestCommand());
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,129 @@
+/**
+ * The two ways of generating load.
+ *
+ * Closed loop (Locust's users): each virtual user sends a request, waits for its
+ * answer, pauses a random time, and repeats; users start at the spawn rate.
+ *
+ * Open loop: requests leave at fixed intended times whatever the server does;
+ * each latency is measured from its intended time, so a stalled server (or a
+ * stalled client) shows up in the figures instead of silently thinning the
+ * load — no coordinated omission.
+ */
+
+/** Sends one request; `done` runs after its outcome is recorded. Times are `performance.now()` ms. */
+export type Fire = (intendedAt: number, done?: () => void) => void;
+
+export interface Driver {
+  start(): void;
+  /** No new requests from now on. */
+  stop(): void;
+  /** Users running (closed loop). */
+  readonly active: number;
+}
+
+export interface ClosedLoopOptions {
+  users: number;
+  /** Wall ms between two user starts. */
+  spawnIntervalMs: number;
+  /** Pause range between a user's requests, wall ms. */
+  waitMs: [number, number];
+  random: () => number;
+}
+
+export class ClosedLoop implements Driver {
+  active = 0;
+  private stopped = false;
+  private spawnTimer: NodeJS.Timeout | undefined;
+  private readonly waitTimers: (NodeJS.Timeout | undefined)[] = [];
+  private startedAt = 0;
+
+  constructor(
+    private readonly fire: Fire,
+    private readonly options: ClosedLoopOptions,
+  ) {}
+
+  start(): void {
+    this.startedAt = performance.now();
+    this.spawnDue();
+  }
+
+  private spawnDue = (): void => {
+    this.spawnTimer = undefined;
+    if (this.stopped) return;
+    const { users, spawnIntervalMs } = this.options;
+    const elapsed = performance.now() - this.startedAt;
+    const due = Math.min(users, Math.floor(elapsed / spawnIntervalMs) + 1);
+    while (this.active < due) this.runUser(this.active++);
+    if (this.active < users) {
+      this.spawnTimer = setTimeout(this.spawnDue, Math.max(0, this.active * spawnIntervalMs - elapsed));
+    }
+  };
+
+  private runUser(index: number): void {
+    const [min, max] = this.options.waitMs;
+    const next = (): void => {
+      this.waitTimers[index] = undefined;
+      if (this.stopped) return;
+      this.fire(performance.now(), afterAnswer);
+    };
+    const afterAnswer = (): void => {
+      if (this.stopped) return;
+      const wait = min + this.options.random() * (max - min);
+      if (wait <= 0) next();
+      else this.waitTimers[index] = setTimeout(next, wait);
+    };
+    next();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.spawnTimer) clearTimeout(this.spawnTimer);
+    for (const timer of this.waitTimers) if (timer) clearTimeout(timer);
+  }
+}
+
+export interface OpenLoopOptions {
+  /** Wall ms between two intended send times. */
+  intervalMs: number;
+  /** Wall ms after the start at which scheduling ends. */
+  durationMs: number;
+}
+
+export class OpenLoop implements Driver {
+  readonly active = 0;
+  /** Requests sent so far. */
+  sent = 0;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private startedAt = 0;
+
+  constructor(
+    private readonly fire: Fire,
+    private readonly options: OpenLoopOptions,
+  ) {}
+
+  start(): void {
+    this.startedAt = performance.now();
+    this.tick();
+  }
+
+  private tick = (): void => {
+    this.timer = undefined;
+    if (this.stopped) return;
+    const { intervalMs, durationMs } = this.options;
+    const elapsed = performance.now() - this.startedAt;
+    // Everything whose intended time has come goes now, each stamped with its own intended time.
+    while (this.sent * intervalMs <= elapsed && this.sent * intervalMs < durationMs) {
+      this.fire(this.startedAt + this.sent * intervalMs);
+      this.sent++;
+    }
+    if (this.sent * intervalMs < durationMs) {
+      this.timer = setTimeout(this.tick, Math.max(0, this.sent * intervalMs - elapsed));
+    }
+  };
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * Collects every completed request of a run: the whole-run histograms, status
+ * codes, errors by kind, and the per-second series (one bucket per simulated
+ * second, by completion time, as Locust counts requests per second).
+ */
+import { LatencyHistogram, sortedPercentile, sortedPercentiles } from './histogram.js';
+import type { ErrorEntry, ErrorKind, RequestRecord, SeriesPoint, StatsFigures } from './results.js';
+
+/** One finished request as the drivers report it. Offsets are wall ms since the run started. */
+export interface Completion {
+  latencyMs: number;
+  ok: boolean;
+  status?: number;
+  kind?: ErrorKind;
+  /** Human-readable error, for the failures table. */
+  error?: string;
+  bytes: number;
+  intendedMs: number;
+  sentMs: number;
+  endMs: number;
+}
+
+/** A growable list of doubles, reused between buckets to avoid garbage. */
+class Samples {
+  private data = new Float64Array(1024);
+  length = 0;
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+  }
+  sorted(): Float64Array {
+    return this.data.subarray(0, this.length).sort();
+  }
+  clear(): void {
+    this.length = 0;
+  }
+}
+
+/** What the live progress line shows: figures since the previous snapshot. */
+export interface WindowFigures {
+  requests: number;
+  failures: number;
+  rps: number;
+  p50Ms: number;
+  p95Ms: number;
+}
+
+export interface RecorderOptions {
+  method: string;
+  name: string;
+  /** Wall ms of one series bucket (one simulated second). */
+  bucketMs: number;
+  /** Current number of active users (for the series). */
+  users: () => number;
+  /** Keep one record per request (for tests and deep analysis). */
+  recordRequests?: boolean;
+}
+
+export class StatsRecorder {
+  readonly all = new LatencyHistogram();
+  readonly ok = new LatencyHistogram();
+  failures = 0;
+  bytes = 0;
+  readonly statusCodes: Record<string, number> = {};
+  readonly errorsByKind: Record<ErrorKind, number> = { timeout: 0, http: 0, connection: 0 };
+  readonly series: SeriesPoint[] = [];
+  readonly requests: RequestRecord[] | undefined;
+  private readonly errors = new Map<string, ErrorEntry>();
+
+  private bucket = 0;
+  private readonly bucketSamples = new Samples();
+  private bucketFailures = 0;
+  private bucketSum = 0;
+
+  private readonly windowSamples = new Samples();
+  private windowFailures = 0;
+  private windowStartMs = 0;
+
+  constructor(private readonly options: RecorderOptions) {
+    this.requests = options.recordRequests ? [] : undefined;
+  }
+
+  get count(): number {
+    return this.all.count;
+  }
+
+  record(c: Completion): void {
+    this.advance(c.endMs);
+    this.all.record(c.latencyMs);
+    this.bytes += c.bytes;
+    if (c.status !== undefined) this.statusCodes[c.status] = (this.statusCodes[c.status] ?? 0) + 1;
+    if (c.ok) {
+      this.ok.record(c.latencyMs);
+    } else {
+      this.failures++;
+      this.bucketFailures++;
+      this.windowFailures++;
+      this.recordError(c);
+    }
+    this.bucketSamples.push(c.latencyMs);
+    this.bucketSum += c.latencyMs;
+    this.windowSamples.push(c.latencyMs);
+    this.requests?.push({
+      intendedMs: c.intendedMs,
+      sentMs: c.sentMs,
+      latencyMs: c.latencyMs,
+      ok: c.ok,
+      ...(c.status !== undefined ? { status: c.status } : {}),
+      ...(c.kind ? { kind: c.kind } : {}),
+    });
+  }
+
+  private recordError(c: Completion): void {
+    const kind = c.kind ?? 'http';
+    this.errorsByKind[kind]++;
+    const error = c.error ?? kind;
+    const key = `${kind}|${error}`;
+    const entry = this.errors.get(key);
+    if (entry) entry.occurrences++;
+    else {
+      this.errors.set(key, {
+        kind,
+        method: this.options.method,
+        name: this.options.name,
+        error,
+        ...(c.status !== undefined ? { status: c.status } : {}),
+        occurrences: 1,
+      });
+    }
+  }
+
+  /** Closes every series bucket that ended at or before `nowMs`. */
+  advance(nowMs: number): void {
+    const index = Math.floor(nowMs / this.options.bucketMs);
+    while (this.bucket < index) this.closeBucket();
+  }
+
+  /** Closes the buckets up to `endMs`, and a last partial one if anything completed in it. */
+  finish(endMs: number): void {
+    this.advance(endMs);
+    if (this.bucketSamples.length > 0) this.closeBucket();
+  }
+
+  private closeBucket(): void {
+    const sorted = this.bucketSamples.sorted();
+    const n = sorted.length;
+    this.series.push({
+      t: this.bucket,
+      wallMs: (this.bucket + 1) * this.options.bucketMs,
+      users: this.options.users(),
+      requests: n,
+      successes: n - this.bucketFailures,
+      failures: this.bucketFailures,
+      avgMs: n ? this.bucketSum / n : 0,
+      percentiles: sortedPercentiles(sorted),
+      totalRequests: this.all.count,
+      totalFailures: this.failures,
+      totalAvgMs: this.all.meanMs,
+      totalMinMs: this.all.exact().minMs,
+      totalMaxMs: this.all.maxMs,
+      totalMedianMs: this.all.percentile(50),
+    });
+    this.bucket++;
+    this.bucketSamples.clear();
+    this.bucketFailures = 0;
+    this.bucketSum = 0;
+  }
+
+  /** Figures since the previous call, for the live progress line. */
+  window(nowMs: number): WindowFigures {
+    const sorted = this.windowSamples.sorted();
+    const elapsed = Math.max(1, nowMs - this.windowStartMs);
+    const figures = {
+      requests: sorted.length,
+      failures: this.windowFailures,
+      rps: (sorted.length * 1000) / elapsed,
+      p50Ms: sortedPercentile(sorted, 50),
+      p95Ms: sortedPercentile(sorted, 95),
+    };
+    this.windowSamples.clear();
+    this.windowFailures = 0;
+    this.windowStartMs = nowMs;
+    return figures;
+  }
+
+  errorList(): ErrorEntry[] {
+    return [...this.errors.values()].sort((a, b) => b.occurrences - a.occurrences);
+  }
+
+  /** Locust's statistics row; rates are per wall second over `durationMs`. */
+  figures(durationMs: number): StatsFigures {
+    const seconds = Math.max(durationMs, 1) / 1000;
+    const requests = this.all.count;
+    return {
+      method: this.options.method,
+      name: this.options.name,
+      requests,
+      failures: this.failures,
+      successes: requests - this.failures,
+      avgMs: this.all.meanMs,
+      minMs: this.all.exact().minMs,
+      maxMs: this.all.maxMs,
+      medianMs: this.all.percentile(50),
+      avgContentSize: requests ? this.bytes / requests : 0,
+      rps: requests / seconds,
+      successesPerSec: (requests - this.failures) / seconds,
+      failuresPerSec: this.failures / seconds,
+      percentiles: this.all.percentiles(),
+    };
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * `runLoadTest`: one run from options to results document — probe the target,
+ * settle the time scale, generate the load, sample /stats, follow accepted
+ * orders, and assemble every figure.
+ */
+import type { Dispatcher } from 'undici';
+import { VERSION } from '../version.js';
+import { ClosedLoop, type Driver, type Fire, OpenLoop } from './drivers.js';
+import { HttpRequester, type SettledRequest } from './http-client.js';
+import { type LoadPlan, type LoadTestOptions, resolvePlan, successPredicate } from './options.js';
+import { OrderTracker } from './order-tracker.js';
+import { formatDuration } from './parse.js';
+import { bodyFactory, createRandom } from './payload.js';
+import { type Completion, StatsRecorder, type WindowFigures } from './recorder.js';
+import {
+  encodeHistogram,
+  type LoadTestConfig,
+  type LoadTestResult,
+  RESULTS_SCHEMA,
+  type ServerInfo,
+  type ServerSample,
+} from './results.js';
+import { probeServer, ServerSampler, serverInfo } from './server-stats.js';
+
+/** The target could not be reached at all; nothing was measured. */
+export class TargetUnreachableError extends Error {
+  readonly code = 'UNREACHABLE';
+  override readonly name = 'TargetUnreachableError';
+}
+
+export interface ProgressSnapshot {
+  label: string;
+  phase: 'running' | 'stopping' | 'tracking';
+  /** Wall ms since the start, and the run time in wall ms. */
+  elapsedMs: number;
+  runTimeMs: number;
+  timeScale: number;
+  /** Users running (closed loop) or requests in flight (open loop). */
+  users: number;
+  requests: number;
+  failures: number;
+  inFlight: number;
+  /** Figures since the previous snapshot (wall units). */
+  current: WindowFigures;
+  server?: ServerSample;
+}
+
+export interface RunHooks {
+  /** Called once the configuration is settled (time scale known), before the first request. */
+  onStart?(config: LoadTestConfig): void;
+  onProgress?(snapshot: ProgressSnapshot): void;
+  /** Wall ms between progress snapshots. Default 1000. */
+  progressIntervalMs?: number;
+  /** Aborting stops the load early; the results so far are still returned. */
+  signal?: AbortSignal;
+}
+
+export async function runLoadTest(options: LoadTestOptions, hooks: RunHooks = {}): Promise<LoadTestResult> {
+  const plan = resolvePlan(options);
+  const probe = await probeServer(plan.host);
+  if (!probe.reachable) {
+    throw new TargetUnreachableError(
+      `cannot reach ${plan.host}: ${probe.error} (is the server running? try: flashsale serve)`,
+    );
+  }
+  const info = probe.stats ? serverInfo(probe.stats) : undefined;
+  const notes: string[] = [];
+  const config = settleConfig(plan, info, notes);
+  hooks.onStart?.(config);
+  return new Run(plan, config, info, notes, hooks).execute();
+}
+
+function settleConfig(plan: LoadPlan, info: ServerInfo | undefined, notes: string[]): LoadTestConfig {
+  let timeScale = 1;
+  let timeScaleSource: LoadTestConfig['timeScaleSource'] = 'default';
+  if (plan.timeScale !== 'auto') {
+    timeScale = plan.timeScale;
+    timeScaleSource = 'flag';
+    if (info?.timeScale !== undefined && info.timeScale !== timeScale) {
+      notes.push(`the server runs at time scale ${info.timeScale} but this run used ${timeScale}`);
+    }
+  } else if (info?.timeScale !== undefined) {
+    timeScale = info.timeScale;
+    timeScaleSource = 'server';
+  }
+  return {
+    scenario: plan.scenario,
+    label: plan.label,
+    host: plan.host,
+    endpoint: plan.endpoint,
+    path: plan.path,
+    method: plan.method,
+    payload: plan.payload,
+    mode: plan.mode,
+    ...(plan.mode === 'closed'
+      ? { users: plan.users, spawnRate: plan.spawnRate, waitMs: plan.waitMs }
+      : { rate: plan.rate }),
+    runTimeMs: plan.runTimeMs,
+    timeoutMs: plan.timeoutMs,
+    stopTimeoutMs: plan.stopTimeoutMs,
+    timeScale,
+    timeScaleSource,
+    latencyClock: plan.latencyClock,
+    seed: plan.seed,
+    connections: plan.connections,
+  };
+}
+
+class Run {
+  private readonly scale: number;
+  private readonly requester: HttpRequester;
+  private readonly recorder: StatsRecorder;
+  private readonly tracker: OrderTracker;
+  private readonly driver: Driver;
+  private sampler: ServerSampler | undefined;
+  private startTime = 0;
+  private phase: ProgressSnapshot['phase'] = 'running';
+  private drained: (() => void) | undefined;
+  private readonly timeoutText: string;
+  private readonly isSuccess: (status: number) => boolean;
+  private readonly scratch: Completion = {
+    latencyMs: 0,
+    ok: false,
+    bytes: 0,
+    intendedMs: 0,
+    sentMs: 0,
+    endMs: 0,
+  };
+
+  constructor(
+    private readonly plan: LoadPlan,
+    private readonly config: LoadTestConfig,
+    private readonly info: ServerInfo | undefined,
+    private readonly notes: string[],
+    private readonly hooks: RunHooks,
+  ) {
+    this.scale = config.timeScale;
+    const timeoutWall = config.timeoutMs * this.scale;
+    this.timeoutText = `timeout: no answer within ${formatDuration(timeoutWall)}`;
+    this.isSuccess = successPredicate(plan.expectStatus);
+    this.requester = new HttpRequester(plan.host, {
+      timeoutMs: timeoutWall,
+      connections: plan.connections,
+      keepBody: plan.trackOrders > 0 && plan.payload === 'order',
+      onSettled: (request) => this.onSettled(request),
+    });
+    this.recorder = new StatsRecorder({
+      method: plan.method,
+      name: plan.path,
+      bucketMs: 1000 * this.scale,
+      users: () => (plan.mode === 'closed' ? this.driver.active : this.requester.inFlight),
+      recordRequests: plan.recordRequests,
+    });
+    const random = createRandom(plan.seed);
+    this.tracker = new OrderTracker(plan.trackOrders, createRandom(plan.seed ^ 0x5eed));
+    const fire = this.makeFire(createRandom(plan.seed ^ 0xb0d1));
+    this.driver =
+      plan.mode === 'closed'
+        ? new ClosedLoop(fire, {
+            users: plan.users,
+            spawnIntervalMs: (1000 / plan.spawnRate) * this.scale,
+            waitMs: [plan.waitMs[0] * this.scale, plan.waitMs[1] * this.scale],
+            random,
+          })
+        : new OpenLoop(fire, { intervalMs: (1000 / plan.rate) * this.scale, durationMs: plan.runTimeMs * this.scale });
+  }
+
+  private makeFire(random: () => number): Fire {
+    const nextBody = bodyFactory(this.plan.payload, Math.floor(random() * 2 ** 31));
+    const method = this.plan.method as Dispatcher.HttpMethod;
+    const path = this.plan.path;
+    return (intendedAt, then) => this.requester.send({ method, path, body: nextBody() }, intendedAt, then);
+  }
+
+  /** Records a settled request; one scratch object serves every request (the recorder copies what it keeps). */
+  private onSettled(r: SettledRequest): void {
+    const c = this.scratch;
+    c.latencyMs = r.endedAt - r.intendedAt;
+    c.intendedMs = r.intendedAt - this.startTime;
+    c.sentMs = r.sentAt - this.startTime;
+    c.endMs = r.endedAt - this.startTime;
+    c.bytes = r.bytes;
+    if (r.kind === 'response') {
+      c.status = r.status;
+      c.ok = this.isSuccess(r.status);
+      if (c.ok) {
+        c.kind = undefined;
+        c.error = undefined;
+        if (r.status === 202) this.tracker.offer(r.body);
+      } else {
+        c.kind = 'http';
+        c.error = `HTTP ${r.status}${r.statusText ? ` ${r.statusText}` : ''}`;
+      }
+    } else {
+      c.ok = false;
+      c.status = undefined;
+      c.bytes = 0;
+      c.kind = r.kind;
+      c.error = r.kind === 'timeout' ? this.timeoutText : `connection error: ${r.code}`;
+    }
+    this.recorder.record(c);
+    if (this.drained && this.requester.inFlight === 0) this.drained();
+    r.then?.();
+  }
+
+  async execute(): Promise<LoadTestResult> {
+    const { plan, scale } = this;
+    const startedAt = new Date();
+    this.startTime = performance.now();
+    if (this.info && plan.sampleServer !== false) {
+      this.sampler = new ServerSampler(
+        plan.host,
+        Math.max(1000 * scale, 20),
+        (wallMs) => wallMs / (1000 * scale),
+        this.startTime,
+      );
+      this.sampler.start();
+    } else if (plan.sampleServer === true) {
+      this.notes.push('the target has no flashsale /stats: nothing sampled');
+    }
+    const ticker = this.startTicker();
+    this.driver.start();
+
+    await this.sleepUnlessAborted(plan.runTimeMs * scale);
+    this.driver.stop();
+    const durationMs = performance.now() - this.startTime;
+
+    this.phase = 'stopping';
+    await this.drain(plan.stopTimeoutMs * scale);
+    const cancelledAtStop = this.requester.cancelAll();
+    this.recorder.finish(performance.now() - this.startTime);
+    await this.sampler?.stop();
+
+    this.phase = 'tracking';
+    const endToEnd = await this.tracker.resolve(plan.host, plan.trackWaitMs * scale, Math.max(1000 * scale, 20));
+    clearInterval(ticker);
+    await this.requester.close();
+    return this.assemble(startedAt, durationMs, cancelledAtStop, endToEnd);
+  }
+
+  private startTicker(): NodeJS.Timeout {
+    const interval = this.hooks.progressIntervalMs ?? 1000;
+    const tickMs = Math.max(5, Math.min(250, interval, 1000 * this.scale));
+    let lastProgress = performance.now();
+    return setInterval(() => {
+      const now = performance.now();
+      if (this.phase === 'running') this.recorder.advance(now - this.startTime);
+      if (this.hooks.onProgress && now - lastProgress >= interval) {
+        lastProgress = now;
+        this.hooks.onProgress(this.snapshot(now));
+      }
+    }, tickMs);
+  }
+
+  private snapshot(now: number): ProgressSnapshot {
+    const server = this.sampler?.latest;
+    return {
+      label: this.config.label,
+      phase: this.phase,
+      elapsedMs: now - this.startTime,
+      runTimeMs: this.plan.runTimeMs * this.scale,
+      timeScale: this.scale,
+      users: this.plan.mode === 'closed' ? this.driver.active : this.requester.inFlight,
+      requests: this.recorder.count,
+      failures: this.recorder.failures,
+      inFlight: this.requester.inFlight,
+      current: this.recorder.window(now - this.startTime),
+      ...(server ? { server } : {}),
+    };
+  }
+
+  private sleepUnlessAborted(ms: number): Promise<void> {
+    const signal = this.hooks.signal;
+    return new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** Waits for the requests in flight to settle, for at most `ms` (plus a little, so the last timeouts can fire). */
+  private async drain(ms: number): Promise<void> {
+    if (ms <= 0 || this.requester.inFlight === 0) return;
+    await Promise.race([
+      new Promise<void>((resolve) => {
+        this.drained = resolve;
+      }),
+      this.sleepUnlessAborted(ms + Math.max(20, ms * 0.02)),
+    ]);
+    this.drained = undefined;
+  }
+
+  private assemble(
+    startedAt: Date,
+    durationMs: number,
+    cancelledAtStop: number,
+    endToEnd: LoadTestResult['endToEnd'],
+  ): LoadTestResult {
+    const { recorder } = this;
+    if (cancelledAtStop > 0) {
+      this.notes.push(`${cancelledAtStop} request(s) still in flight at the end were abandoned and not counted`);
+    }
+    const ok = recorder.ok;
+    const result: LoadTestResult = {
+      schema: RESULTS_SCHEMA,
+      tool: { name: 'flashsale', version: VERSION },
+      config: this.config,
+      startedAt: startedAt.toISOString(),
+      endedAt: new Date().toISOString(),
+      durationMs,
+      summary: recorder.figures(durationMs),
+      successLatency: {
+        count: ok.count,
+        minMs: ok.exact().minMs,
+        avgMs: ok.meanMs,
+        medianMs: ok.percentile(50),
+        p95Ms: ok.percentile(95),
+        maxMs: ok.maxMs,
+      },
+      statusCodes: recorder.statusCodes,
+      errors: recorder.errorList(),
+      errorsByKind: recorder.errorsByKind,
+      cancelledAtStop,
+      histogram: encodeHistogram(recorder.all),
+      successHistogram: encodeHistogram(ok),
+      series: recorder.series,
+      notes: this.notes,
+    };
+    if (this.info) result.server = { info: this.info, samples: this.sampler?.samples ?? [] };
+    if (endToEnd) result.endToEnd = endToEnd;
+    if (recorder.requests) result.requests = recorder.requests;
+    return result;
+  }
+}
