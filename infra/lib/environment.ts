@@ -1,35 +1,29 @@
-import type * as sns from 'aws-cdk-lib/aws-sns';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { OrderDatabase } from './database.js';
 import { DATABASE_NAME } from './database.js';
 
 /** What a flashsale process in AWS is wired to. */
 export interface RuntimeWiring {
-  topic: sns.ITopic;
-  /** Absent when a function takes the topic's messages directly. */
-  queue?: sqs.IQueue;
   database?: OrderDatabase;
 }
 
 /**
- * The environment every flashsale process in AWS starts with: the bus is
- * SNS/SQS, the store PostgreSQL when the stack has one. Connection settings use
- * libpq's PG* names so any PostgreSQL client picks them up unchanged.
- * PGUSER/PGPASSWORD are not here: services get them as ECS secrets, the
- * function as a deploy-time reference (see processor-function.ts).
+ * The environment every flashsale process in AWS starts with (read by
+ * src/config/config.ts). The bus is SNS + SQS, found by the study's names, which
+ * are also the config defaults. With a database the store is PostgreSQL: the URL
+ * carries no credentials, node-postgres takes them from PGUSER/PGPASSWORD, which
+ * services get as ECS secrets and the function as a deploy-time reference.
  */
 export function runtimeEnvironment(wiring: RuntimeWiring): Record<string, string> {
   const env: Record<string, string> = {
-    FLASHSALE_BUS: 'sns-sqs',
-    FLASHSALE_TOPIC_ARN: wiring.topic.topicArn,
+    FLASHSALE_BUS: 'sqs',
     FLASHSALE_STORE: wiring.database ? 'postgres' : 'sqlite',
     FLASHSALE_LOG_LEVEL: 'info',
   };
-  if (wiring.queue) env.FLASHSALE_QUEUE_URL = wiring.queue.queueUrl;
   if (wiring.database) {
-    env.PGHOST = wiring.database.instance.dbInstanceEndpointAddress;
-    env.PGPORT = wiring.database.instance.dbInstanceEndpointPort;
-    env.PGDATABASE = DATABASE_NAME;
+    const { dbInstanceEndpointAddress: host, dbInstanceEndpointPort: port } = wiring.database.instance;
+    // RDS for PostgreSQL 15+ requires TLS; its certificate is signed by the RDS CA, which Node does not
+    // ship, so the connection is encrypted without verifying the server (it is inside the VPC).
+    env.DATABASE_URL = `postgres://${host}:${port}/${DATABASE_NAME}?sslmode=no-verify`;
   }
   return env;
 }

@@ -15,6 +15,9 @@ import { ApiService, createCluster, ProcessorService } from './services.js';
 /** The repository root: the Docker build context (its .dockerignore keeps the context to what the image needs). */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/** Fargate tasks and the function run on x86-64: an image built on an ARM laptop must be built for it. */
+const PLATFORM = ecrAssets.Platform.LINUX_AMD64;
+
 /**
  * flashsale on AWS: the API behind a load balancer publishes orders to a topic;
  * either a worker service drains a queue subscribed to it, or a function is
@@ -39,23 +42,30 @@ export class FlashsaleStack extends Stack {
     const image = opts.image
       ? ecs.ContainerImage.fromRegistry(opts.image)
       : ecs.ContainerImage.fromDockerImageAsset(
-          new ecrAssets.DockerImageAsset(this, 'Image', { directory: REPO_ROOT, target: 'runtime' }),
+          new ecrAssets.DockerImageAsset(this, 'Image', {
+            directory: REPO_ROOT,
+            target: 'runtime',
+            platform: PLATFORM,
+          }),
         );
-    const wiring = { topic: messaging.topic, queue: messaging.queue, database };
+    const wiring = { messaging, database };
 
     const api = new ApiService(this, 'Api', { ...wiring, cluster, image }, { desiredCount: opts.apiTasks });
 
     let processorService: ProcessorService | undefined;
     let processorFunction: ProcessorFunction | undefined;
     if (usesFunction) {
-      const code = lambda.DockerImageCode.fromImageAsset(REPO_ROOT, { target: 'lambda', cmd: [HANDLER] });
+      const code = lambda.DockerImageCode.fromImageAsset(REPO_ROOT, {
+        target: 'lambda',
+        cmd: [HANDLER],
+        platform: PLATFORM,
+      });
       processorFunction = new ProcessorFunction(this, 'Processor', { ...wiring, code, vpc });
     } else {
-      const queue = messaging.queue!;
       processorService = new ProcessorService(
         this,
         'Processor',
-        { ...wiring, queue, cluster, image },
+        { ...wiring, cluster, image },
         { workersPerTask: opts.workersPerTask, maxTasks: opts.maxProcessorTasks },
       );
     }

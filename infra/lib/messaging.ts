@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -8,7 +9,8 @@ import { Construct } from 'constructs';
 export const MESSAGING = {
   topicName: 'order-processing-events',
   queueName: 'order-processing-queue',
-  deadLetterQueueName: 'order-processing-dlq',
+  /** The queue's name plus -dlq, as the SQS bus names it when it provisions (src/sns-sqs). */
+  deadLetterQueueName: 'order-processing-queue-dlq',
   visibilityTimeout: Duration.seconds(30),
   retention: Duration.days(4),
   receiveWait: Duration.seconds(20),
@@ -49,5 +51,26 @@ export class OrderMessaging extends Construct {
     });
     // Raw delivery: the worker reads the order JSON as published, not wrapped in an SNS envelope.
     this.topic.addSubscription(new subscriptions.SqsSubscription(this.queue, { rawMessageDelivery: true }));
+  }
+
+  /** What an accepting process needs: publish orders, find the topic by name, read the queues' depth for /stats. */
+  grantPublish(grantee: iam.IGrantable): void {
+    this.topic.grantPublish(grantee);
+    // The SQS bus finds the topic by name; ListTopics cannot be scoped to one topic.
+    iam.Grant.addToPrincipal({ grantee, actions: ['sns:ListTopics'], resourceArns: ['*'] });
+    for (const queue of this.queues()) queue.grant(grantee, 'sqs:GetQueueUrl', 'sqs:GetQueueAttributes');
+  }
+
+  /** What a processing process needs on top: receive and settle orders, dead-letter them, and redrive them. */
+  grantProcess(grantee: iam.IGrantable): void {
+    this.grantPublish(grantee);
+    for (const queue of this.queues()) {
+      queue.grantConsumeMessages(grantee);
+      queue.grantSendMessages(grantee);
+    }
+  }
+
+  private queues(): sqs.Queue[] {
+    return [this.queue, this.deadLetterQueue].filter((q): q is sqs.Queue => q !== undefined);
   }
 }

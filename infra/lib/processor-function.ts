@@ -6,6 +6,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type RuntimeWiring, runtimeEnvironment } from './environment.js';
+import type { OrderMessaging } from './messaging.js';
 import { PRIVATE_SUBNETS } from './network.js';
 
 /** The compiled handler, relative to the image's task root: dist/serverless/handler.js exporting `handler`. */
@@ -14,6 +15,7 @@ export const HANDLER = 'dist/serverless/handler.handler';
 /** What the function needs. */
 export interface ProcessorFunctionDeps extends RuntimeWiring {
   code: lambda.DockerImageCode;
+  messaging: OrderMessaging;
   /** The VPC to join; only needed to reach the database. */
   vpc?: ec2.IVpc;
 }
@@ -73,7 +75,9 @@ export class ProcessorFunction extends Construct {
     });
     if (deps.database) deps.database.instance.connections.allowDefaultPortFrom(this.function);
 
-    deps.topic.addSubscription(
+    // The handler builds the same service configuration as the tasks, bus included.
+    deps.messaging.grantPublish(this.function);
+    deps.messaging.topic.addSubscription(
       new subscriptions.LambdaSubscription(this.function, { deadLetterQueue: this.undeliverable }),
     );
   }

@@ -4,9 +4,9 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type RuntimeWiring, runtimeEnvironment } from './environment.js';
+import type { OrderMessaging } from './messaging.js';
 import { PRIVATE_SUBNETS, PUBLIC_SUBNETS } from './network.js';
 
 /** The port `flashsale api|worker|serve` listen on (PORT, default 8080 in src/config/config.ts). */
@@ -19,6 +19,7 @@ export const TASK_SIZE = { cpu: 256, memoryLimitMiB: 512 } as const;
 export interface TaskDeps extends RuntimeWiring {
   cluster: ecs.ICluster;
   image: ecs.ContainerImage;
+  messaging: OrderMessaging;
 }
 
 /** A Fargate task definition running one `flashsale` command with the AWS wiring. */
@@ -36,7 +37,12 @@ function flashsaleTask(
   task.addContainer('flashsale', {
     image: deps.image,
     command: [command],
-    environment: { ...runtimeEnvironment(deps), AWS_REGION: Stack.of(scope).region, ...extraEnv },
+    environment: {
+      ...runtimeEnvironment(deps),
+      PORT: String(CONTAINER_PORT),
+      AWS_REGION: Stack.of(scope).region,
+      ...extraEnv,
+    },
     secrets: deps.database
       ? {
           PGUSER: ecs.Secret.fromSecretsManager(deps.database.secret, 'username'),
@@ -80,7 +86,7 @@ export class ApiService extends Construct {
   constructor(scope: Construct, id: string, deps: TaskDeps, options: ApiServiceOptions = {}) {
     super(scope, id);
     const task = flashsaleTask(this, deps, 'api');
-    deps.topic.grantPublish(task.taskRole);
+    deps.messaging.grantPublish(task.taskRole);
     this.service = fargateService(this, deps, task, options.desiredCount ?? 2);
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
@@ -112,24 +118,21 @@ export interface ProcessorServiceOptions {
 export class ProcessorService extends Construct {
   readonly service: ecs.FargateService;
 
-  constructor(
-    scope: Construct,
-    id: string,
-    deps: TaskDeps & { queue: sqs.IQueue },
-    options: ProcessorServiceOptions = {},
-  ) {
+  constructor(scope: Construct, id: string, deps: TaskDeps, options: ProcessorServiceOptions = {}) {
     super(scope, id);
+    const queue = deps.messaging.queue;
+    if (!queue) throw new Error('the worker service needs the order queue');
     const task = flashsaleTask(this, deps, 'worker', {
       FLASHSALE_WORKERS: String(options.workersPerTask ?? 20),
     });
-    deps.queue.grantConsumeMessages(task.taskRole);
+    deps.messaging.grantProcess(task.taskRole);
     this.service = fargateService(this, deps, task, 1);
 
     const scaling = this.service.autoScaleTaskCount({ minCapacity: 1, maxCapacity: options.maxTasks ?? 10 });
     // Step scaling on visible messages: one task per hundred waiting, faster when the backlog runs away
     // (a flash sale adds ~60 orders/s); back to one task once the queue is empty.
     scaling.scaleOnMetric('QueueBacklog', {
-      metric: deps.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
       scalingSteps: [
         { upper: 0, change: -1 },
         { lower: 100, change: +1 },

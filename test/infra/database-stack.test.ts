@@ -39,14 +39,23 @@ describe('PostgreSQL option (-c database=postgres)', () => {
     t.hasResourceProperties('AWS::RDS::DBSubnetGroup', { SubnetIds: privateSubnets.map(ref) });
   });
 
-  test('both tasks get the endpoint as PG* variables and the credentials as ECS secrets, never in plain text', () => {
+  test('both tasks get a DATABASE_URL without credentials, and the credentials as ECS secrets', () => {
     assert.deepEqual(containers.map((c) => c.Command[0]).sort(), ['api', 'worker']);
     for (const c of containers) {
       const env = Object.fromEntries(c.Environment.map((e) => [e.Name, e.Value]));
       assert.equal(env.FLASHSALE_STORE, 'postgres');
-      assert.deepEqual(env.PGHOST, { 'Fn::GetAtt': [db, 'Endpoint.Address'] });
-      assert.deepEqual(env.PGPORT, { 'Fn::GetAtt': [db, 'Endpoint.Port'] });
-      assert.equal(env.PGDATABASE, 'flashsale');
+      assert.deepEqual(env.DATABASE_URL, {
+        'Fn::Join': [
+          '',
+          [
+            'postgres://',
+            { 'Fn::GetAtt': [db, 'Endpoint.Address'] },
+            ':',
+            { 'Fn::GetAtt': [db, 'Endpoint.Port'] },
+            '/flashsale?sslmode=no-verify',
+          ],
+        ],
+      });
       assert.equal(env.PGPASSWORD, undefined);
       const secrets = Object.fromEntries((c.Secrets ?? []).map((s) => [s.Name, JSON.stringify(s.ValueFrom)]));
       assert.match(secrets.PGUSER ?? '', new RegExp(`${secret}.*:username::`));

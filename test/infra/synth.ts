@@ -57,3 +57,18 @@ export function propertiesOf(template: Template, type: string): Array<Record<str
     (r) => (r as { Properties: Record<string, unknown> }).Properties,
   );
 }
+
+/** Whether the policies attached to a role allow `action` on `resource` (a template value such as a Ref). */
+export function roleAllows(template: Template, roleId: string, action: string, resource: unknown): boolean {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
+  return propertiesOf(template, 'AWS::IAM::Policy')
+    .filter((policy) => list(policy.Roles).some((role) => same(role, { Ref: roleId })))
+    .flatMap((policy) => (policy.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement)
+    .some(
+      (statement) =>
+        statement.Effect === 'Allow' &&
+        list(statement.Action).includes(action) &&
+        list(statement.Resource).some((r) => same(r, resource)),
+    );
+}
