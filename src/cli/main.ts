@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { analyzeCommand } from './analyze.js';
 import { costCommand } from './cost.js';
 import { loadtestCommand } from './loadtest.js';
 import { serveCommand } from './serve.js';
@@ -16,5 +17,6 @@ program.addCommand(costCommand());
 
 // The load lab
 program.addCommand(loadtestCommand());
+program.addCommand(analyzeCommand());
 
 await program.parseAsync(process.argv);

@@ -30,13 +30,19 @@ export function formatPercent(ratio: number, digits = 1): string {
   return `${formatNumber(ratio * 100, digits)} %`;
 }
 
-/** Seconds for humans: 45 s, 12.5 min, 7.5 h, 7.5 days. */
+/** A figure with up to three decimals and no trailing zeros: 0.333, 59.667, 20, 1,200. */
+export function formatPrecise(value: number): string {
+  if (!Number.isFinite(value)) return value > 0 ? '∞' : '—';
+  return value.toLocaleString('en-US', { maximumFractionDigits: 3 });
+}
+
+/** Seconds for humans: 45 s, 12.5 min, 1 h, 7.458 days. */
 export function formatSeconds(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '∞';
-  if (seconds < 120) return `${formatRate(seconds)} s`;
-  if (seconds < 7200) return `${formatRate(seconds / 60)} min`;
-  if (seconds < 2 * 86400) return `${formatRate(seconds / 3600)} h`;
-  return `${formatRate(seconds / 86400)} days`;
+  if (!Number.isFinite(seconds)) return '∞ (never)';
+  if (seconds < 120) return `${formatPrecise(seconds)} s`;
+  if (seconds < 3600) return `${formatPrecise(seconds / 60)} min`;
+  if (seconds < 2 * 86400) return `${formatPrecise(seconds / 3600)} h`;
+  return `${formatPrecise(seconds / 86400)} days (${formatPrecise(seconds / 3600)} h)`;
 }
 
 /** Right-aligned text columns with a header, for the terminal. */
