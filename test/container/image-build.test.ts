@@ -138,7 +138,10 @@ describe('Dockerfile, its steps run in clean directories', () => {
   });
 
   test('runtime stage: the entrypoint serves, and the image HEALTHCHECK passes against it', async () => {
-    assert.ok(existsSync(join(work, 'out/dist/cli/main.js')) && existsSync(join(deps, 'node_modules')));
+    assert.ok(
+      existsSync(join(work, 'out/dist/cli/main.js')) && existsSync(join(deps, 'node_modules')),
+      'needs what the build and deps stages above produce',
+    );
     cpSync(join(work, 'out'), app, { recursive: true });
     renameSync(join(deps, 'node_modules'), join(app, 'node_modules'));
     mkdirSync(join(app, 'data'));
