@@ -2,9 +2,12 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { analyzeCommand } from './analyze.js';
+import { apiCommand } from './api.js';
 import { costCommand } from './cost.js';
+import { gatewayCommand } from './gateway.js';
 import { loadtestCommand } from './loadtest.js';
 import { serveCommand } from './serve.js';
+import { workerCommand } from './worker.js';
 
 const program = new Command('flashsale')
   .description('A flash-sale order pipeline that does not collapse, and the load lab that proves it.')
@@ -13,6 +16,9 @@ const program = new Command('flashsale')
 
 // The service
 program.addCommand(serveCommand());
+program.addCommand(apiCommand());
+program.addCommand(workerCommand());
+program.addCommand(gatewayCommand());
 program.addCommand(costCommand());
 
 // The load lab

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import type { ServiceConfig } from '../config/config.js';
 import { ConfigError } from '../core/errors.js';
-import { type RunningService, startService } from '../service/service.js';
+import { startNode } from '../service/scale-out.js';
+import { startService } from '../service/service.js';
 import { addServiceFlags, configFromCli, type ServiceFlags } from './service-flags.js';
 
 export function serveCommand(): Command {
@@ -26,18 +27,20 @@ Examples:
       }
       throw error;
     }
-    const service = await startService(config);
+    // The one-process embedded default; other stores, buses or a gateway process go through the scale-out composition.
+    const embedded = config.store === 'sqlite' && config.bus === 'embedded' && !config.gatewayUrl;
+    const service = embedded ? await startService(config) : await startNode('serve', config);
     printWelcome(service);
     installShutdown(service);
   });
   return command;
 }
 
-function printWelcome(service: RunningService): void {
+function printWelcome(service: { url: string; config: ServiceConfig }): void {
   const { url, config } = service;
   const lines = [
     `flashsale ${config.timeScale === 1 ? '' : `(time scale ${config.timeScale}) `}listening on ${url}`,
-    `  database   ${config.dbPath}`,
+    `  database   ${config.store === 'postgres' ? 'postgres' : config.dbPath}${config.bus === 'sqs' ? ', bus sns/sqs' : ''}`,
     `  payments   ${config.payment.latencyMs} ms each, ${config.payment.slots === 0 ? 'unlimited' : config.payment.slots} slot(s); workers ${config.workers}`,
     `  API docs   ${url}/docs`,
     `  stats      ${url}/stats   metrics ${url}/metrics`,

@@ -1,0 +1,178 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import pino from 'pino';
+import { buildApi } from '../api/server.js';
+import { Telemetry } from '../api/telemetry.js';
+import { type ConfigOverrides, resolveConfig, type ServiceConfig } from '../config/config.js';
+import { Checkout } from '../core/checkout.js';
+import { ScaledClock } from '../core/clock.js';
+import { Notifier } from '../core/notifier.js';
+import type { EmailSender, MessageBus, OrderStore, PaymentGateway } from '../core/ports.js';
+import { SmtpSender } from '../notify/smtp-sender.js';
+import { OutboxRelay } from '../outbox/outbox-relay.js';
+import { OrderProcessor } from '../processor/order-processor.js';
+import { VERSION } from '../version.js';
+import { createBackend, createGateway } from './factories.js';
+
+/** api: takes orders (and relays their messages); worker: pays them; serve: both in one process. */
+export type NodeRole = 'api' | 'worker' | 'serve';
+
+export interface RunningNode {
+  role: NodeRole;
+  /** Base URL, e.g. http://127.0.0.1:8080 */
+  url: string;
+  port: number;
+  config: ServiceConfig;
+  app: FastifyInstance;
+  clock: ScaledClock;
+  store: OrderStore;
+  bus: MessageBus;
+  gateway: PaymentGateway;
+  /** Publishes outbox rows when the bus is not in the store; absent with the embedded bus. */
+  relay?: OutboxRelay;
+  /** Present in the worker and serve roles. */
+  processor?: OrderProcessor;
+  telemetry: Telemetry;
+  /** Graceful stop: no new requests, in-flight payments finish or are released, connections closed. */
+  close(): Promise<void>;
+}
+
+export interface NodeExtras {
+  /** Extra routes. */
+  plugins?: FastifyPluginAsync[];
+  /** Email sender to use instead of one built from notify.smtpUrl. */
+  sender?: EmailSender;
+}
+
+/**
+ * One flashsale process of a scaled-out deployment, on whichever store, bus
+ * and gateway the config names. Every role serves /health, /stats and
+ * /metrics; only api and serve take orders; only worker and serve pay them.
+ * Each role also runs an outbox relay when there is an outbox, so messages
+ * of orders accepted by an API that died are still published.
+ */
+export async function startNode(
+  role: NodeRole,
+  overrides: ConfigOverrides = {},
+  extras: NodeExtras = {},
+): Promise<RunningNode> {
+  const config = resolveConfig(overrides);
+  const logger = pino({ level: config.logLevel, base: { service: 'flashsale', role } });
+  const clock = new ScaledClock(config.timeScale);
+  const deps = { clock, logger };
+  const backend = createBackend(config, deps);
+  await backend.init();
+  const { store, bus, outbox } = backend;
+  const gateway = createGateway(config, deps, backend.ledger);
+  await gateway.init();
+
+  const sender = extras.sender ?? (config.notify.smtpUrl ? new SmtpSender(config.notify.smtpUrl) : undefined);
+  const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, { from: config.notify.from });
+  const checkout = new Checkout({ store, gateway, notifier, clock });
+  const relay = outbox ? new OutboxRelay({ outbox, bus, clock, logger }) : undefined;
+  const processor =
+    role === 'api'
+      ? undefined
+      : new OrderProcessor(
+          { store, bus, gateway, notifier, clock, logger },
+          {
+            queue: config.queue.name,
+            workers: config.workers,
+            visibilityTimeoutMs: config.queue.visibilityTimeoutMs,
+            waitTimeMs: config.queue.waitTimeMs,
+            maxReceiveCount: config.queue.maxReceiveCount,
+            retryDelayMs: config.queue.retryDelayMs,
+          },
+        );
+  // The queue's depth comes from a section rather than from the bus directly, so
+  // /stats keeps answering (with the outbox's figures) while the bus is down.
+  const telemetry = new Telemetry({
+    role,
+    version: VERSION,
+    clock,
+    store,
+    queue: config.queue.name,
+    gateway: () => gateway.stats(),
+    ...(processor ? { processor: () => processor.stats() } : {}),
+  });
+  let lastDepth = { visible: 0, inFlight: 0, deadLetters: 0 };
+  telemetry.addSection('queue', async () => {
+    const section = { name: config.queue.name };
+    try {
+      lastDepth = await bus.depth(config.queue.name);
+    } catch (error) {
+      const { visible, inFlight, deadLetters } = lastDepth;
+      return { ...section, visible, in_flight: inFlight, dead_letters: deadLetters, unavailable: String(error) };
+    }
+    return {
+      ...section,
+      visible: lastDepth.visible,
+      in_flight: lastDepth.inFlight,
+      dead_letters: lastDepth.deadLetters,
+    };
+  });
+  if (relay && outbox) {
+    telemetry.addSection('outbox', async () => {
+      const counts = await outbox.counts();
+      const relayed = relay.stats();
+      return {
+        pending: counts.pending,
+        sent: counts.sent,
+        published: relayed.published,
+        batches: relayed.batches,
+        failures: relayed.failures,
+        last_published_at: relayed.lastPublishedAt,
+      };
+    });
+  }
+  if (processor) {
+    processor.onFinished = (outcome, acceptedAt) => {
+      if (outcome.order?.mode === 'async' && acceptedAt !== undefined) telemetry.observeE2e(clock.now() - acceptedAt);
+    };
+  }
+
+  const app = await buildApi(
+    { checkout, store, telemetry, logger },
+    {
+      bodyLimitBytes: config.bodyLimitBytes,
+      orders: role !== 'worker',
+      ...(extras.plugins ? { plugins: extras.plugins } : {}),
+    },
+  );
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  relay?.start();
+  processor?.start();
+  logger.info({ store: config.store, bus: config.bus, gateway: config.gatewayUrl ?? 'in-process' }, `${role} started`);
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await Promise.race([app.close(), clock.sleepReal(config.shutdownGraceMs)]);
+      await processor?.stop(config.shutdownGraceMs);
+      await relay?.stop();
+      await notifier.idle();
+      await sender?.close();
+      await gateway.close();
+      await backend.close();
+    })();
+    return closing;
+  };
+
+  return {
+    role,
+    url: `http://${host}:${port}`,
+    port,
+    config,
+    app,
+    clock,
+    store,
+    bus,
+    gateway,
+    ...(relay ? { relay } : {}),
+    ...(processor ? { processor } : {}),
+    telemetry,
+    close,
+  };
+}
