@@ -3,8 +3,10 @@ import type { Outbox, OutboxEntry } from '../core/outbox.js';
 import type { Logger, MessageBus } from '../core/ports.js';
 
 export interface OutboxRelayOptions {
-  /** Rows leased per round; published in parallel chunks by the bus. Default 100. */
+  /** Rows leased per round. Default 100. */
   batchSize?: number;
+  /** Rows per bus.publish call, sent in parallel (SNS takes 10 per batch). Default 10. */
+  publishBatch?: number;
   /** Real ms between looks for rows written by other processes. Default 200. */
   pollIntervalMs?: number;
   /** Real ms a leased row stays hidden from other relays. Default 30000. */
@@ -48,6 +50,7 @@ export class OutboxRelay {
   ) {
     this.opts = {
       batchSize: options.batchSize ?? 100,
+      publishBatch: options.publishBatch ?? 10,
       pollIntervalMs: options.pollIntervalMs ?? 200,
       leaseMs: options.leaseMs ?? 30_000,
       maxBackoffMs: options.maxBackoffMs ?? 5000,
@@ -120,23 +123,31 @@ export class OutboxRelay {
     const { outbox, bus, clock } = this.deps;
     const entries = await outbox.claim(this.opts.batchSize, this.opts.leaseMs);
     if (entries.length === 0) return 0;
-    try {
-      for (const [topic, group] of byTopic(entries)) {
-        await bus.publish(
-          topic,
-          group.map((entry) => entry.body),
-        );
-      }
-    } catch (error) {
-      // Let another round (here or in another process) retry them now rather than after the lease.
-      await outbox.release(entries.map((entry) => entry.id)).catch(() => undefined);
-      throw error;
+    // Chunks of a bus batch go out in parallel and are marked one by one, so a
+    // failure republishes only its own chunk, not the ones that got through.
+    const chunks = chunksOf(entries, this.opts.publishBatch);
+    const outcomes = await Promise.allSettled(
+      chunks.map((chunk) =>
+        bus.publish(
+          chunk[0]?.topic ?? '',
+          chunk.map((entry) => entry.body),
+        ),
+      ),
+    );
+    const sent = chunks.filter((_, i) => outcomes[i]?.status === 'fulfilled').flat();
+    const failed = chunks.filter((_, i) => outcomes[i]?.status === 'rejected').flat();
+    if (sent.length > 0) {
+      await outbox.markSent(sent.map((entry) => entry.id));
+      this.counters.published += sent.length;
+      this.counters.batches++;
+      this.counters.lastPublishedAt = clock.now();
     }
-    await outbox.markSent(entries.map((entry) => entry.id));
-    this.counters.published += entries.length;
-    this.counters.batches++;
-    this.counters.lastPublishedAt = clock.now();
-    return entries.length;
+    if (failed.length > 0) {
+      // Let another round (here or in another process) retry them now rather than after the lease.
+      await outbox.release(failed.map((entry) => entry.id)).catch(() => undefined);
+      throw (outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult).reason;
+    }
+    return sent.length;
   }
 
   private async purgeNowAndThen(): Promise<void> {
@@ -162,12 +173,13 @@ export class OutboxRelay {
   }
 }
 
-function byTopic(entries: readonly OutboxEntry[]): Map<string, OutboxEntry[]> {
-  const groups = new Map<string, OutboxEntry[]>();
+/** Consecutive entries of one topic, at most `size` per chunk. */
+function chunksOf(entries: readonly OutboxEntry[], size: number): OutboxEntry[][] {
+  const chunks: OutboxEntry[][] = [];
   for (const entry of entries) {
-    const group = groups.get(entry.topic);
-    if (group) group.push(entry);
-    else groups.set(entry.topic, [entry]);
+    const last = chunks[chunks.length - 1];
+    if (last && last.length < size && last[0]?.topic === entry.topic) last.push(entry);
+    else chunks.push([entry]);
   }
-  return groups;
+  return chunks;
 }
