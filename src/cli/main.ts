@@ -6,6 +6,7 @@ import { apiCommand } from './api.js';
 import { costCommand } from './cost.js';
 import { gatewayCommand } from './gateway.js';
 import { loadtestCommand } from './loadtest.js';
+import { reportCommand } from './report.js';
 import { serveCommand } from './serve.js';
 import { workerCommand } from './worker.js';
 
@@ -24,5 +25,6 @@ program.addCommand(costCommand());
 // The load lab
 program.addCommand(loadtestCommand());
 program.addCommand(analyzeCommand());
+program.addCommand(reportCommand());
 
 await program.parseAsync(process.argv);

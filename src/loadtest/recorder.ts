@@ -3,8 +3,19 @@
  * codes, errors by kind, and the per-second series (one bucket per simulated
  * second, by completion time, as Locust counts requests per second).
  */
+import { VERSION } from '../version.js';
 import { LatencyHistogram, sortedPercentile, sortedPercentiles } from './histogram.js';
-import type { ErrorEntry, ErrorKind, RequestRecord, SeriesPoint, StatsFigures } from './results.js';
+import {
+  type ErrorEntry,
+  type ErrorKind,
+  encodeHistogram,
+  type LoadTestConfig,
+  type LoadTestResult,
+  RESULTS_SCHEMA,
+  type RequestRecord,
+  type SeriesPoint,
+  type StatsFigures,
+} from './results.js';
 
 /** One finished request as the drivers report it. Offsets are wall ms since the run started. */
 export interface Completion {
@@ -212,4 +223,51 @@ export class StatsRecorder {
       percentiles: this.all.percentiles(),
     };
   }
+}
+
+/** What a results document needs besides the recorder's figures. */
+export interface ResultParts {
+  config: LoadTestConfig;
+  startedAt: Date;
+  endedAt: Date;
+  /** Wall ms during which load was generated. */
+  durationMs: number;
+  cancelledAtStop: number;
+  notes: string[];
+  server?: LoadTestResult['server'];
+  endToEnd?: LoadTestResult['endToEnd'];
+}
+
+/** The results document of a finished run. */
+export function assembleResult(recorder: StatsRecorder, parts: ResultParts): LoadTestResult {
+  const ok = recorder.ok;
+  const result: LoadTestResult = {
+    schema: RESULTS_SCHEMA,
+    tool: { name: 'flashsale', version: VERSION },
+    config: parts.config,
+    startedAt: parts.startedAt.toISOString(),
+    endedAt: parts.endedAt.toISOString(),
+    durationMs: parts.durationMs,
+    summary: recorder.figures(parts.durationMs),
+    successLatency: {
+      count: ok.count,
+      minMs: ok.exact().minMs,
+      avgMs: ok.meanMs,
+      medianMs: ok.percentile(50),
+      p95Ms: ok.percentile(95),
+      maxMs: ok.maxMs,
+    },
+    statusCodes: recorder.statusCodes,
+    errors: recorder.errorList(),
+    errorsByKind: recorder.errorsByKind,
+    cancelledAtStop: parts.cancelledAtStop,
+    histogram: encodeHistogram(recorder.all),
+    successHistogram: encodeHistogram(ok),
+    series: recorder.series,
+    notes: parts.notes,
+  };
+  if (parts.server) result.server = parts.server;
+  if (parts.endToEnd) result.endToEnd = parts.endToEnd;
+  if (recorder.requests) result.requests = recorder.requests;
+  return result;
 }

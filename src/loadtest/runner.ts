@@ -4,22 +4,14 @@
  * orders, and assemble every figure.
  */
 import type { Dispatcher } from 'undici';
-import { VERSION } from '../version.js';
 import { ClosedLoop, type Driver, type Fire, OpenLoop } from './drivers.js';
 import { HttpRequester, type SettledRequest } from './http-client.js';
 import { type LoadPlan, type LoadTestOptions, resolvePlan, successPredicate } from './options.js';
 import { OrderTracker } from './order-tracker.js';
 import { formatDuration } from './parse.js';
 import { bodyFactory, createRandom } from './payload.js';
-import { type Completion, StatsRecorder, type WindowFigures } from './recorder.js';
-import {
-  encodeHistogram,
-  type LoadTestConfig,
-  type LoadTestResult,
-  RESULTS_SCHEMA,
-  type ServerInfo,
-  type ServerSample,
-} from './results.js';
+import { assembleResult, type Completion, StatsRecorder, type WindowFigures } from './recorder.js';
+import type { LoadTestConfig, LoadTestResult, ServerInfo, ServerSample } from './results.js';
 import { probeServer, ServerSampler, serverInfo } from './server-stats.js';
 
 /** The target could not be reached at all; nothing was measured. */
@@ -136,7 +128,10 @@ class Run {
   ) {
     this.scale = config.timeScale;
     const timeoutWall = config.timeoutMs * this.scale;
-    this.timeoutText = `timeout: no answer within ${formatDuration(timeoutWall)}`;
+    this.timeoutText =
+      this.scale === 1
+        ? `timeout: no answer within ${formatDuration(config.timeoutMs)}`
+        : `timeout: no answer within ${formatDuration(config.timeoutMs)} (${formatDuration(timeoutWall)} of wall time at scale ${this.scale})`;
     this.isSuccess = successPredicate(plan.expectStatus);
     this.requester = new HttpRequester(plan.host, {
       timeoutMs: timeoutWall,
@@ -301,39 +296,18 @@ class Run {
     cancelledAtStop: number,
     endToEnd: LoadTestResult['endToEnd'],
   ): LoadTestResult {
-    const { recorder } = this;
     if (cancelledAtStop > 0) {
       this.notes.push(`${cancelledAtStop} request(s) still in flight at the end were abandoned and not counted`);
     }
-    const ok = recorder.ok;
-    const result: LoadTestResult = {
-      schema: RESULTS_SCHEMA,
-      tool: { name: 'flashsale', version: VERSION },
+    return assembleResult(this.recorder, {
       config: this.config,
-      startedAt: startedAt.toISOString(),
-      endedAt: new Date().toISOString(),
+      startedAt,
+      endedAt: new Date(),
       durationMs,
-      summary: recorder.figures(durationMs),
-      successLatency: {
-        count: ok.count,
-        minMs: ok.exact().minMs,
-        avgMs: ok.meanMs,
-        medianMs: ok.percentile(50),
-        p95Ms: ok.percentile(95),
-        maxMs: ok.maxMs,
-      },
-      statusCodes: recorder.statusCodes,
-      errors: recorder.errorList(),
-      errorsByKind: recorder.errorsByKind,
       cancelledAtStop,
-      histogram: encodeHistogram(recorder.all),
-      successHistogram: encodeHistogram(ok),
-      series: recorder.series,
       notes: this.notes,
-    };
-    if (this.info) result.server = { info: this.info, samples: this.sampler?.samples ?? [] };
-    if (endToEnd) result.endToEnd = endToEnd;
-    if (recorder.requests) result.requests = recorder.requests;
-    return result;
+      ...(this.info ? { server: { info: this.info, samples: this.sampler?.samples ?? [] } } : {}),
+      ...(endToEnd ? { endToEnd } : {}),
+    });
   }
 }
