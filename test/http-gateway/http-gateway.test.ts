@@ -49,7 +49,7 @@ describe('payment gateway over HTTP', () => {
       return {
         count: await ledger.count(),
         duplicates: await ledger.duplicates(),
-        entry: orderId && (await ledger.find(orderId)),
+        entry: orderId ? await ledger.find(orderId) : undefined,
       };
     } finally {
       await database.close();
@@ -86,7 +86,7 @@ describe('payment gateway over HTTP', () => {
     assert.deepEqual(again, first);
     const rows = await ledgerRows('twice-1');
     assert.equal(rows.duplicates, 0);
-    assert.deepEqual(rows.entry && rows.entry.result, first);
+    assert.deepEqual(rows.entry?.result, first);
   });
 
   test('a caller that gives up while waiting for the slot is not charged', async () => {
