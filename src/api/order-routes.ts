@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  onRequestAsyncHookHandler,
+  preHandlerAsyncHookHandler,
+} from 'fastify';
 import type { Checkout, SubmitOptions, SubmitResult } from '../core/checkout.js';
 import { FlashsaleError } from '../core/errors.js';
 import type { OrderStore } from '../core/ports.js';
@@ -9,14 +15,26 @@ import type { Telemetry } from './telemetry.js';
 const order = { $ref: 'Order#' };
 const error = { $ref: 'Error#' };
 
+/** Hooks that may answer an order request before it is stored (429, 503). */
+export interface OrderGuards {
+  /** onRequest hooks of both POSTs, before the body is read (the per-client rate limit). */
+  create?: onRequestAsyncHookHandler[];
+  /** preHandler hooks of POST /orders/sync, after validation (circuit breaker, admission control). */
+  sync?: preHandlerAsyncHookHandler[];
+}
+
 /** The study's order API: POST /orders/sync, POST /orders/async, GET /orders/:id. */
-export const orderRoutes: FastifyPluginAsync<{ checkout: Checkout; store: OrderStore; telemetry: Telemetry }> = async (
-  app,
-  { checkout, store, telemetry },
-) => {
+export const orderRoutes: FastifyPluginAsync<{
+  checkout: Checkout;
+  store: OrderStore;
+  telemetry: Telemetry;
+  guards?: OrderGuards;
+}> = async (app, { checkout, store, telemetry, guards = {} }) => {
   app.post(
     '/orders/sync',
     {
+      onRequest: guards.create ?? [],
+      preHandler: guards.sync ?? [],
       schema: {
         tags: ['orders'],
         summary: 'Create an order and pay it inline (the study’s synchronous checkout)',
@@ -42,6 +60,7 @@ export const orderRoutes: FastifyPluginAsync<{ checkout: Checkout; store: OrderS
   app.post(
     '/orders/async',
     {
+      onRequest: guards.create ?? [],
       schema: {
         tags: ['orders'],
         summary: 'Accept an order durably and pay it in the background (202)',

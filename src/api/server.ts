@@ -5,7 +5,7 @@ import type { Checkout } from '../core/checkout.js';
 import type { OrderStore } from '../core/ports.js';
 import { errorHandler } from './errors.js';
 import { opsRoutes } from './ops-routes.js';
-import { orderRoutes } from './order-routes.js';
+import { type OrderGuards, orderRoutes } from './order-routes.js';
 import { ErrorSchema, OrderInputSchema, OrderItemSchema, OrderSchema } from './schemas.js';
 import type { Telemetry } from './telemetry.js';
 
@@ -25,6 +25,8 @@ export interface ApiOptions {
   orders?: boolean;
   /** More routes (admin, dashboard) registered before the server starts. */
   plugins?: FastifyPluginAsync[];
+  /** Hooks that may answer order requests first: rate limit, circuit breaker, admission control. Default none. */
+  guards?: OrderGuards;
 }
 
 /** Builds the HTTP API (not yet listening). */
@@ -87,7 +89,12 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}): Promise
 
   await app.register(opsRoutes, { telemetry: deps.telemetry });
   if (options.orders ?? true)
-    await app.register(orderRoutes, { checkout: deps.checkout, store: deps.store, telemetry: deps.telemetry });
+    await app.register(orderRoutes, {
+      checkout: deps.checkout,
+      store: deps.store,
+      telemetry: deps.telemetry,
+      ...(options.guards ? { guards: options.guards } : {}),
+    });
   for (const plugin of options.plugins ?? []) await app.register(plugin);
   return app;
 }

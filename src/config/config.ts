@@ -1,7 +1,16 @@
 import { ConfigError } from '../core/errors.js';
+import {
+  RESILIENCE_DEFAULTS,
+  type ResilienceSettings,
+  resilienceFromEnv,
+  validateResilience,
+} from './resilience-settings.js';
 
-/** Everything a flashsale process can be configured with. Simulated durations are in simulated ms. */
-export interface ServiceConfig {
+/**
+ * Everything a flashsale process can be configured with. Simulated durations are in simulated ms.
+ * Admission control, breaker, autoscaler, rate limit and admin token: see resilience-settings.ts.
+ */
+export interface ServiceConfig extends ResilienceSettings {
   /** Interface to listen on. Default 0.0.0.0 (env HOST). */
   host: string;
   /** HTTP port; 0 picks a free one. Default 8080 (env PORT). */
@@ -93,6 +102,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   bodyLimitBytes: 65_536,
   logLevel: 'info',
   shutdownGraceMs: 10_000,
+  ...RESILIENCE_DEFAULTS,
 };
 
 export type ConfigOverrides = {
@@ -162,6 +172,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
     notify: prune({ smtpUrl: env.SMTP_URL || undefined, from: env.FLASHSALE_NOTIFY_FROM || undefined }),
     bodyLimitBytes: parseNumber('FLASHSALE_BODY_LIMIT', env.FLASHSALE_BODY_LIMIT, { integer: true, min: 1024 }),
     logLevel: env.FLASHSALE_LOG_LEVEL || undefined,
+    ...resilienceFromEnv(env),
   });
 }
 
@@ -200,6 +211,7 @@ function validate(config: ServiceConfig): void {
     throw new ConfigError('logLevel', `must be one of ${LOG_LEVELS.join(', ')}, got "${config.logLevel}"`);
   }
   if (!config.dbPath) throw new ConfigError('dbPath', 'must name a file');
+  validateResilience(config);
   validateScaleOut(config);
   if (config.notify.smtpUrl !== undefined && !/^smtps?:\/\//.test(config.notify.smtpUrl)) {
     throw new ConfigError('SMTP_URL', `must start with smtp:// or smtps://, got "${config.notify.smtpUrl}"`);

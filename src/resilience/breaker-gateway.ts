@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   BrokenCircuitError,
   type CircuitBreakerPolicy,
@@ -61,7 +62,7 @@ export class BreakerGateway implements PaymentGateway {
   private readonly policy: CircuitBreakerPolicy;
   private readonly consecutive: ConsecutiveBreaker;
   private readonly listeners = new Set<(state: BreakerState) => void>();
-  private callOff = new AbortController();
+  private callOff = callOffSwitch();
   private openedAt = 0;
   private changedAt: number;
   private lastFailure?: string;
@@ -218,7 +219,7 @@ export class BreakerGateway implements PaymentGateway {
       this.counters.opened++;
       // Payments still waiting for a slot would only fail in turn: call them off now.
       const callOff = this.callOff;
-      this.callOff = new AbortController();
+      this.callOff = callOffSwitch();
       callOff.abort(new CircuitOpenError(this.retryAfterMs()));
       logger.warn(
         { breaker: 'open', threshold: this.opts.threshold, lastFailure: this.lastFailure },
@@ -229,4 +230,11 @@ export class BreakerGateway implements PaymentGateway {
     }
     for (const listener of this.listeners) listener(state);
   }
+}
+
+/** Every waiting payment listens to it, so Node's default limit of 10 listeners does not apply. */
+function callOffSwitch(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

@@ -16,6 +16,7 @@ import { EmbeddedBus } from '../sqlite/embedded-bus.js';
 import { SqliteOrderStore } from '../sqlite/order-store.js';
 import { SqlitePaymentLedger } from '../sqlite/payment-ledger.js';
 import { VERSION } from '../version.js';
+import { Resilience } from './resilience.js';
 
 export interface RunningService {
   /** Base URL, e.g. http://127.0.0.1:8080 */
@@ -33,6 +34,8 @@ export interface RunningService {
   checkout: Checkout;
   notifier: Notifier;
   telemetry: Telemetry;
+  /** Circuit breaker, admission control, processing control, autoscaler, dead-letter tools. */
+  resilience: Resilience;
   /** Graceful stop: no new requests, in-flight payments finish or are released, database closed. */
   close(): Promise<void>;
 }
@@ -71,9 +74,11 @@ export async function startService(
 
   const sender = extras.sender ?? (config.notify.smtpUrl ? new SmtpSender(config.notify.smtpUrl) : undefined);
   const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, { from: config.notify.from });
-  const checkout = new Checkout({ store, gateway, notifier, clock });
+  // Checkout and processor pay through the circuit breaker when it is on.
+  const resilience = new Resilience({ gateway, clock, logger }, config);
+  const checkout = new Checkout({ store, gateway: resilience.gateway, notifier, clock });
   const processor = new OrderProcessor(
-    { store, bus, gateway, notifier, clock, logger },
+    { store, bus, gateway: resilience.gateway, notifier, clock, logger },
     {
       queue: config.queue.name,
       workers: config.workers,
@@ -93,6 +98,7 @@ export async function startService(
     gateway: () => gateway.stats(),
     processor: () => processor.stats(),
   });
+  resilience.attach({ store, telemetry, bus, queue: config.queue.name, processor });
   processor.onFinished = (outcome, acceptedAt) => {
     if (outcome.order?.mode === 'async' && acceptedAt !== undefined) telemetry.observeE2e(clock.now() - acceptedAt);
   };
@@ -101,7 +107,9 @@ export async function startService(
     { checkout, store, telemetry, logger },
     {
       bodyLimitBytes: config.bodyLimitBytes,
+      guards: resilience.guards(),
       plugins: [
+        ...resilience.plugins(),
         ...(extras.plugins ?? []),
         ...(extras.dashboard === false ? [] : [dashboardRoutes({ telemetry }, extras.dashboard)]),
       ],
@@ -112,12 +120,14 @@ export async function startService(
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   processor.start();
+  resilience.start();
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       const grace = clock.sleepReal(config.shutdownGraceMs);
       await Promise.race([app.close(), grace]);
+      await resilience.stop();
       await processor.stop(config.shutdownGraceMs);
       await notifier.idle();
       await sender?.close();
@@ -142,6 +152,7 @@ export async function startService(
     checkout,
     notifier,
     telemetry,
+    resilience,
     close,
   };
 }

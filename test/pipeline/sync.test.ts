@@ -10,7 +10,13 @@ const L = LATENCY * SCALE;
 describe('synchronous checkout is exactly as narrow as the study’s (1 slot, latency L)', () => {
   let service: TestService;
   before(async () => {
-    service = await startTestService({ timeScale: SCALE, workers: 0, payment: { latencyMs: LATENCY, slots: 1 } });
+    // Admission control off: this measures the bare narrowness, 4 payments deep (test/resilience covers admission).
+    service = await startTestService({
+      timeScale: SCALE,
+      workers: 0,
+      payment: { latencyMs: LATENCY, slots: 1 },
+      admission: { enabled: false },
+    });
   });
   after(async () => service.stop());
 

@@ -1,0 +1,184 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { Gauge } from 'prom-client';
+import { adminRoutes } from '../api/admin-routes.js';
+import type { OrderGuards } from '../api/order-routes.js';
+import { rateLimitGuard } from '../api/rate-limit.js';
+import { admissionGuard, breakerGuard } from '../api/sync-guards.js';
+import type { Telemetry } from '../api/telemetry.js';
+import { Autoscaler } from '../autoscaler/autoscaler.js';
+import type { ResilienceSettings } from '../config/resilience-settings.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger, MessageBus, OrderStore, PaymentGateway } from '../core/ports.js';
+import { AdmissionControl } from '../resilience/admission.js';
+import { BreakerGateway } from '../resilience/breaker-gateway.js';
+import { DeadLetters } from '../resilience/dead-letters.js';
+import { ProcessingControl, type WorkerPool } from '../resilience/processing-control.js';
+import { TokenBuckets } from '../resilience/token-bucket.js';
+
+const BREAKER_STATES = { closed: 0, open: 1, 'half-open': 2 } as const;
+
+/**
+ * The resilience features of one process, composed in two steps: `create`
+ * wraps the payment gateway (before the checkout and processor are built with
+ * it); `attach` adds what needs the processor, the bus and the telemetry.
+ */
+export class Resilience {
+  /** The gateway the checkout and the processor use: behind the breaker when it is on. */
+  readonly gateway: PaymentGateway;
+  readonly breaker?: BreakerGateway;
+  readonly admission: AdmissionControl;
+  readonly rateLimit?: TokenBuckets;
+  control?: ProcessingControl;
+  autoscaler?: Autoscaler;
+  deadLetters?: DeadLetters;
+  private pool?: WorkerPool;
+
+  constructor(
+    private readonly deps: { gateway: PaymentGateway; clock: Clock; logger: Logger },
+    private readonly settings: ResilienceSettings,
+  ) {
+    const { gateway, clock, logger } = deps;
+    this.breaker = settings.breaker.enabled
+      ? new BreakerGateway({ gateway, clock, logger }, settings.breaker)
+      : undefined;
+    this.gateway = this.breaker ?? gateway;
+    this.admission = new AdmissionControl({ gateway: () => gateway.stats() }, settings.admission);
+    if (settings.rateLimit.perSecond > 0) {
+      this.rateLimit = new TokenBuckets({ clock }, settings.rateLimit);
+    }
+  }
+
+  /** Adds processing control, the autoscaler, dead-letter tools and the /stats and /metrics figures. */
+  attach(parts: {
+    store: OrderStore;
+    telemetry: Telemetry;
+    bus?: MessageBus;
+    queue: string;
+    processor?: WorkerPool;
+    /** Orders arrived so far (cumulative), for the autoscaler's arrival rate. */
+    arrivals?: () => number;
+  }): void {
+    const { clock, logger } = this.deps;
+    const { bus, telemetry, processor } = parts;
+    if (bus) this.deadLetters = new DeadLetters({ bus, store: parts.store, logger }, { queue: parts.queue });
+    if (processor) {
+      this.pool = processor;
+      this.control = new ProcessingControl({
+        pool: processor,
+        clock,
+        logger,
+        ...(this.breaker ? { breaker: this.breaker } : {}),
+      });
+      if (bus) {
+        const { minWorkers, maxWorkers, targetDrainMs, intervalMs, windowMs, scaleUpCooldownMs, scaleDownCooldownMs } =
+          this.settings.autoscale;
+        const arrivals = parts.arrivals ?? (() => telemetry.accepted.async);
+        const gateway = this.deps.gateway;
+        this.autoscaler = new Autoscaler(
+          {
+            target: this.control,
+            signals: async () => {
+              const { slots, latencyMs } = gateway.stats();
+              return { arrivals: arrivals(), backlog: (await bus.depth(parts.queue)).visible, latencyMs, slots };
+            },
+            clock,
+            logger,
+          },
+          { minWorkers, maxWorkers, targetDrainMs, intervalMs, windowMs, scaleUpCooldownMs, scaleDownCooldownMs },
+        );
+      }
+    }
+    this.addFigures(telemetry);
+  }
+
+  /** Hooks on the order routes: the rate limit on both POSTs; breaker and admission on /orders/sync. */
+  guards(): OrderGuards {
+    const { clock } = this.deps;
+    return {
+      create: this.rateLimit
+        ? [rateLimitGuard({ buckets: this.rateLimit, clock, keyHeader: this.settings.rateLimit.keyHeader })]
+        : [],
+      sync: [
+        ...(this.breaker ? [breakerGuard({ breaker: this.breaker, clock })] : []),
+        admissionGuard({ admission: this.admission, clock }),
+      ],
+    };
+  }
+
+  plugins(): FastifyPluginAsync[] {
+    return [
+      adminRoutes({
+        token: this.settings.adminToken,
+        ...(this.deadLetters ? { deadLetters: this.deadLetters } : {}),
+        ...(this.control ? { control: this.control } : {}),
+        ...(this.pool ? { pool: this.pool } : {}),
+        ...(this.autoscaler ? { autoscaler: this.autoscaler } : {}),
+      }),
+    ];
+  }
+
+  /** Starts following the breaker and, when configured, the autoscaler. */
+  start(): void {
+    this.control?.start();
+    if (this.settings.autoscale.enabled) this.autoscaler?.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.autoscaler?.stop('the service is stopping');
+    this.control?.stop();
+  }
+
+  private addFigures(telemetry: Telemetry): void {
+    const registers = [telemetry.registry];
+    const { breaker, admission, rateLimit } = this;
+    telemetry.addSection('admission', () => admission.snapshot());
+    new Gauge({
+      name: 'flashsale_admission_decisions',
+      help: 'Sync requests admitted and refused by admission control since start',
+      labelNames: ['decision'],
+      registers,
+      collect() {
+        const s = admission.snapshot();
+        this.set({ decision: 'admitted' }, s.admitted);
+        this.set({ decision: 'rejected' }, s.rejected);
+      },
+    });
+    telemetry.addSection('breaker', () => (breaker ? breaker.snapshot() : { enabled: false, state: 'closed' }));
+    if (breaker) {
+      new Gauge({
+        name: 'flashsale_breaker_state',
+        help: 'Payment circuit breaker: 0 closed, 1 open, 2 half-open',
+        registers,
+        collect() {
+          this.set(BREAKER_STATES[breaker.state]);
+        },
+      });
+      new Gauge({
+        name: 'flashsale_breaker_events',
+        help: 'Payment circuit breaker events since start',
+        labelNames: ['event'],
+        registers,
+        collect() {
+          const s = breaker.snapshot();
+          for (const event of ['opened', 'failures', 'timeouts', 'short_circuited', 'called_off'] as const) {
+            this.set({ event }, s[event]);
+          }
+        },
+      });
+    }
+    const { control, autoscaler } = this;
+    if (control) telemetry.addSection('processing', () => control.snapshot());
+    if (autoscaler) {
+      telemetry.addSection('autoscaler', () => autoscaler.snapshot());
+      new Gauge({
+        name: 'flashsale_autoscaler_desired_workers',
+        help: 'Workers the autoscaler last asked for (0 before its first decision)',
+        registers,
+        collect() {
+          this.set(autoscaler.snapshot().last?.workers ?? 0);
+        },
+      });
+    }
+    if (rateLimit) telemetry.addSection('rate_limit', () => rateLimit.snapshot());
+  }
+}
