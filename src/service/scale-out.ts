@@ -12,6 +12,7 @@ import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { OrderProcessor } from '../processor/order-processor.js';
 import { VERSION } from '../version.js';
 import { createBackend, createGateway } from './factories.js';
+import { Resilience } from './resilience.js';
 
 /** api: takes orders (and relays their messages); worker: pays them; serve: both in one process. */
 export type NodeRole = 'api' | 'worker' | 'serve';
@@ -32,6 +33,7 @@ export interface RunningNode {
   /** Present in the worker and serve roles. */
   processor?: OrderProcessor;
   telemetry: Telemetry;
+  resilience: Resilience;
   /** Graceful stop: no new requests, in-flight payments finish or are released, connections closed. */
   close(): Promise<void>;
 }
@@ -67,13 +69,15 @@ export async function startNode(
 
   const sender = extras.sender ?? (config.notify.smtpUrl ? new SmtpSender(config.notify.smtpUrl) : undefined);
   const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, { from: config.notify.from });
-  const checkout = new Checkout({ store, gateway, notifier, clock });
+  // Breaker, admission control, rate limit, processing control and autoscaler, as in serve.
+  const resilience = new Resilience({ gateway, clock, logger }, config);
+  const checkout = new Checkout({ store, gateway: resilience.gateway, notifier, clock });
   const relay = outbox ? new OutboxRelay({ outbox, bus, clock, logger }) : undefined;
   const processor =
     role === 'api'
       ? undefined
       : new OrderProcessor(
-          { store, bus, gateway, notifier, clock, logger },
+          { store, bus, gateway: resilience.gateway, notifier, clock, logger },
           {
             queue: config.queue.name,
             workers: config.workers,
@@ -124,6 +128,7 @@ export async function startNode(
       };
     });
   }
+  resilience.attach({ store, telemetry, bus, queue: config.queue.name, ...(processor ? { processor } : {}) });
   if (processor) {
     processor.onFinished = (outcome, acceptedAt) => {
       if (outcome.order?.mode === 'async' && acceptedAt !== undefined) telemetry.observeE2e(clock.now() - acceptedAt);
@@ -135,7 +140,8 @@ export async function startNode(
     {
       bodyLimitBytes: config.bodyLimitBytes,
       orders: role !== 'worker',
-      ...(extras.plugins ? { plugins: extras.plugins } : {}),
+      guards: resilience.guards(),
+      plugins: [...resilience.plugins(), ...(extras.plugins ?? [])],
     },
   );
   await app.listen({ host: config.host, port: config.port });
@@ -144,12 +150,14 @@ export async function startNode(
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   relay?.start();
   processor?.start();
+  resilience.start();
   logger.info({ store: config.store, bus: config.bus, gateway: config.gatewayUrl ?? 'in-process' }, `${role} started`);
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       await Promise.race([app.close(), clock.sleepReal(config.shutdownGraceMs)]);
+      await resilience.stop();
       await processor?.stop(config.shutdownGraceMs);
       await relay?.stop();
       await notifier.idle();
@@ -173,6 +181,7 @@ export async function startNode(
     ...(relay ? { relay } : {}),
     ...(processor ? { processor } : {}),
     telemetry,
+    resilience,
     close,
   };
 }
