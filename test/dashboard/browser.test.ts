@@ -8,6 +8,7 @@ import { startTestService, type TestService, waitFor } from '../support/service.
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
+const TOKEN = 'dashboard-test-token';
 
 type Stats = Record<string, unknown>;
 
@@ -52,7 +53,7 @@ describe('dashboard in a browser', () => {
     assert.ok(existsSync(CHROMIUM), `chromium not found at ${CHROMIUM} (install the Debian chromium package)`);
     // 5 workers paying 150 ms each (3 s at scale 0.05) drain ~33 orders/s: a burst of 150 takes ~4.5 s.
     service = await startTestService(
-      { timeScale: 0.05, workers: 5, payment: { slots: 0 } },
+      { timeScale: 0.05, workers: 5, payment: { slots: 0 }, adminToken: TOKEN },
       { dashboard: { intervalMs: 250 } },
     );
     browser = await chromium.launch({
@@ -155,5 +156,34 @@ describe('dashboard in a browser', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
     assert.deepEqual(errors, [], 'no script errors');
     assert.deepEqual(blocked, [], 'the page asks nothing of other hosts');
+  });
+
+  test('with the admin token, the page sets the worker count; without it, it says why not', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${service.url}/dashboard`);
+    await page.waitForSelector('#status[data-state="live"]', { timeout: 10_000 });
+
+    await page.fill('#admin-token', 'wrong-token');
+    await page.fill('#workers-count', '9');
+    await page.click('#workers-form button[type="submit"]');
+    await page.waitForSelector('#admin-result[data-ok="false"]', { timeout: 5000 });
+    assert.match((await page.textContent('#admin-result')) ?? '', /^40[13]/);
+    const unchanged = await getJson<Stats>(`${service.url}/stats`);
+    assert.equal(lookup(unchanged.body, 'workers.target'), 5);
+
+    await page.fill('#admin-token', TOKEN);
+    await page.click('#workers-form button[type="submit"]');
+    await page.waitForSelector('#admin-result[data-ok="true"]', { timeout: 5000 });
+    assert.equal(await page.textContent('#admin-result'), 'workers set to 9');
+    const after = await getJson<Stats>(`${service.url}/stats`);
+    assert.equal(lookup(after.body, 'workers.target'), 9);
+    // The tile follows at the next reading.
+    await page.waitForFunction(
+      () => document.querySelector('[data-stat="workers.target"]')?.textContent === '9',
+      null,
+      {
+        timeout: 5000,
+      },
+    );
   });
 });

@@ -161,7 +161,7 @@
       const response = await fetch(ADMIN_WORKERS_PATH, {
         method: 'PUT',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ workers: count }),
+        body: JSON.stringify({ count }),
       });
       const body = await response.json().catch(() => ({}));
       result.textContent = response.ok
