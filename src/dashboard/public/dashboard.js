@@ -103,19 +103,19 @@
       const slots = lookup(stats, 'payments.slots');
       document.getElementById('slots').textContent = slots === 0 ? '∞' : show(slots);
       document.getElementById('uptime').textContent = `${Math.round((stats.uptime_ms ?? 0) / 1000)} s`;
-      document.getElementById('breaker-tile').hidden = !stats.breaker;
+      const breaker = stats.breaker;
+      document.getElementById('breaker-tile').hidden = !breaker;
+      if (breaker) document.getElementById('breaker').textContent = breaker.enabled === false ? 'off' : breaker.state;
       const scaler = stats.autoscaler;
       document.getElementById('autoscaler-tile').hidden = !scaler;
-      if (scaler) document.getElementById('autoscaler').textContent = describe(scaler);
+      if (scaler) {
+        document.getElementById('autoscaler').textContent = scaler.enabled
+          ? `on · ${scaler.min_workers}–${scaler.max_workers}`
+          : 'off';
+        document.getElementById('autoscaler-reason').textContent = scaler.enabled ? (scaler.last?.reason ?? '') : '';
+      }
     }
     if (last) for (const el of document.querySelectorAll('[data-point]')) el.textContent = show(last[el.dataset.point]);
-  }
-
-  function describe(section) {
-    return Object.entries(section)
-      .filter(([, v]) => typeof v !== 'object')
-      .map(([k, v]) => `${k} ${show(v)}`)
-      .join(' · ');
   }
 
   function setStatus(text, kind) {
