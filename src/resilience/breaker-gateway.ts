@@ -66,6 +66,8 @@ export class BreakerGateway implements PaymentGateway {
   private openedAt = 0;
   private changedAt: number;
   private lastFailure?: string;
+  /** Charges through this breaker not yet answered. */
+  private active = 0;
   private readonly counters = { opened: 0, shortCircuited: 0, failures: 0, timeouts: 0, calledOff: 0 };
 
   constructor(
@@ -157,6 +159,7 @@ export class BreakerGateway implements PaymentGateway {
 
   async charge(request: ChargeRequest, signal?: AbortSignal): Promise<PaymentResult> {
     const budget = this.budgetMs();
+    this.active++;
     let pending: Promise<PaymentResult> | undefined;
     try {
       return await this.policy.execute(() => {
@@ -172,6 +175,8 @@ export class BreakerGateway implements PaymentGateway {
       // charge the customer: its answer is the one the caller must see.
       if (error instanceof SlowPaymentError && pending) return pending;
       throw error;
+    } finally {
+      this.active--;
     }
   }
 
@@ -179,7 +184,10 @@ export class BreakerGateway implements PaymentGateway {
   private budgetMs(): number | undefined {
     if (this.opts.timeoutMs <= 0) return undefined;
     const { slots, inFlight, waiting, latencyMs } = this.deps.gateway.stats();
-    const line = slots > 0 ? Math.floor((inFlight + waiting) / slots) * latencyMs : 0;
+    // Charges that came through here but are not in the provider's line yet
+    // (reading its ledger) will be ahead of this one too, hence max, not sum.
+    const ahead = Math.max(inFlight + waiting, this.active);
+    const line = slots > 0 ? Math.floor(ahead / slots) * latencyMs : 0;
     return this.deps.clock.scale(this.opts.timeoutMs + line);
   }
 
