@@ -5,6 +5,7 @@ import { analyzeCommand } from './analyze.js';
 import { apiCommand } from './api.js';
 import { costCommand } from './cost.js';
 import { gatewayCommand } from './gateway.js';
+import { labCommand } from './lab.js';
 import { loadtestCommand } from './loadtest.js';
 import { reportCommand } from './report.js';
 import { serveCommand } from './serve.js';
@@ -25,6 +26,7 @@ program.addCommand(costCommand());
 // The load lab
 program.addCommand(loadtestCommand());
 program.addCommand(analyzeCommand());
+program.addCommand(labCommand());
 program.addCommand(reportCommand());
 
 await program.parseAsync(process.argv);

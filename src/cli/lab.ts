@@ -1,0 +1,137 @@
+import { Command, Option } from 'commander';
+import { LAB_DEFAULTS, type LabOptions, LabUsageError, PHASE_GROUPS, PHASE_IDS } from '../lab/options.js';
+import { runLab } from '../lab/run-lab.js';
+import { parseDuration, UsageError } from '../loadtest/index.js';
+
+interface LabFlags {
+  timeScale: string;
+  phases?: string;
+  out: string;
+  workers?: string;
+  burst?: string;
+  drainLimit?: string;
+  asyncRunTime?: string;
+  syncRunTime?: string;
+  probe?: string;
+  resolution?: string;
+  port?: string;
+  seed?: string;
+  warmUp?: string;
+}
+
+function number(text: string, flag: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw new LabUsageError(`${flag}: expected a number, got "${text}"`);
+  return value;
+}
+
+export function labOptionsFromFlags(flags: LabFlags): LabOptions {
+  const options: LabOptions = { timeScale: number(flags.timeScale, '--time-scale'), out: flags.out };
+  if (flags.phases) options.phases = [flags.phases];
+  if (flags.workers) options.workerCounts = flags.workers.split(',').map((n) => number(n, '--workers'));
+  if (flags.burst) options.scalingBurstMs = parseDuration(flags.burst, '--burst');
+  if (flags.drainLimit) options.drainLimitMs = parseDuration(flags.drainLimit, '--drain-limit');
+  if (flags.asyncRunTime) options.asyncRunTimeMs = parseDuration(flags.asyncRunTime, '--async-run-time');
+  if (flags.syncRunTime) options.syncRunTimeMs = parseDuration(flags.syncRunTime, '--sync-run-time');
+  if (flags.probe) options.probeMs = parseDuration(flags.probe, '--probe');
+  if (flags.resolution) options.searchResolution = number(flags.resolution, '--resolution');
+  if (flags.port) options.port = number(flags.port, '--port');
+  if (flags.seed) options.seed = number(flags.seed, '--seed');
+  if (flags.warmUp) options.warmUpRequests = number(flags.warmUp, '--warm-up');
+  return options;
+}
+
+export function labCommand(): Command {
+  const groups = Object.entries(PHASE_GROUPS)
+    .map(([name, ids]) => `${name} = ${ids.join(', ')}`)
+    .join('; ');
+  return new Command('lab')
+    .description(
+      'run the whole study against flashsale processes it starts itself; writes lab-report.md and lab-report.html',
+    )
+    .addOption(
+      new Option('--time-scale <x>', 'multiply every simulated duration (0.2: a 3 s payment takes 600 ms)').default(
+        String(LAB_DEFAULTS.timeScale),
+      ),
+    )
+    .addOption(new Option('--phases <list>', `comma-separated: ${PHASE_IDS.join(', ')}; or ${groups}`))
+    .addOption(new Option('-o, --out <dir>', 'folder for the reports and results').default(LAB_DEFAULTS.out))
+    .addOption(new Option('--workers <list>', 'worker counts of the scaling phase').default(undefined, '1,5,20,100'))
+    .addOption(new Option('--burst <duration>', 'flash sale fed to each worker count').default(undefined, '10s'))
+    .addOption(
+      new Option('--drain-limit <duration>', 'longest drain to wait for; longer ones are projected').default(
+        undefined,
+        '100s',
+      ),
+    )
+    .addOption(new Option('--async-run-time <duration>', 'flash sale into one worker').default(undefined, '60s'))
+    .addOption(
+      new Option('--sync-run-time <duration>', 'each synchronous phase').default(undefined, '30s normal, 60s flash'),
+    )
+    .addOption(new Option('--probe <duration>', 'each probe of the minimum-workers search').default(undefined, '20s'))
+    .addOption(
+      new Option('--resolution <n>', 'stop the search when the bracket is this narrow').default(undefined, '5'),
+    )
+    .addOption(
+      new Option('--port <n>', "each phase's service port; watch it at /dashboard").default(undefined, 'any free'),
+    )
+    .addOption(new Option('--seed <n>', 'seed of the random waits and payloads').default(undefined, '1'))
+    .addOption(new Option('--warm-up <n>', 'requests that warm each service up first').default(undefined, '3000'))
+    .addHelpText(
+      'after',
+      `
+Durations are study (simulated) time; the time scale shortens all of them together.
+Examples:
+  flashsale lab                                   the whole study, a few minutes
+  flashsale lab --phases sync                     the synchronous baseline only
+  flashsale lab --phases scaling --workers 1,20   two worker counts
+  flashsale lab --port 8080                       and watch http://127.0.0.1:8080/dashboard`,
+    )
+    .action(async (flags: LabFlags) => {
+      let options: LabOptions;
+      try {
+        options = labOptionsFromFlags(flags);
+      } catch (error) {
+        if (error instanceof LabUsageError || error instanceof UsageError) {
+          console.error(`flashsale lab: ${error.message}`);
+          process.exit(2);
+        }
+        throw error;
+      }
+      // The report quotes the command that made it.
+      options.command = ['flashsale lab', ...process.argv.slice(process.argv.indexOf('lab') + 1)].join(' ');
+      const tty = process.stderr.isTTY === true;
+      let live = false;
+      const clear = () => {
+        if (live) process.stderr.write('\r\x1b[2K');
+        live = false;
+      };
+      try {
+        const started = performance.now();
+        const { result, files } = await runLab(options, {
+          log: (line) => {
+            clear();
+            process.stderr.write(`${line}\n`);
+          },
+          status: (text) => {
+            if (!tty) return;
+            process.stderr.write(`\r\x1b[2K  ${text.slice(0, (process.stderr.columns || 120) - 3)}`);
+            live = true;
+          },
+        });
+        clear();
+        const wall = ((performance.now() - started) / 1000).toFixed(1);
+        process.stderr.write(
+          `lab finished in ${wall} s (time scale ${result.timeScale}); ${result.phases.length} phase results\n`,
+        );
+        for (const file of files.slice(0, 3)) process.stdout.write(`${file}\n`);
+      } catch (error) {
+        clear();
+        if (error instanceof LabUsageError) {
+          console.error(`flashsale lab: ${error.message}`);
+          process.exit(2);
+        }
+        throw error;
+      }
+    });
+}

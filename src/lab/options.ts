@@ -1,0 +1,119 @@
+/** What `flashsale lab` runs, and how. Durations are simulated (study) milliseconds. */
+export interface LabOptions {
+  /** Multiplier of every simulated duration; 0.2 runs the 3-second payment in 600 ms. Default 0.2. */
+  timeScale?: number;
+  /** Phases to run, by id or group (see PHASE_GROUPS). Default all. */
+  phases?: string[];
+  /** Folder for the reports and per-phase results. Default lab-results. */
+  out?: string;
+  /** Simulated ms per payment. Default 3000 (the study's provider). */
+  paymentLatencyMs?: number;
+  /** Worker counts of the scaling phases. Default 1, 5, 20, 100. */
+  workerCounts?: number[];
+  /** Length of the flash-sale burst fed to each worker count, simulated ms. Default 10000 (600 orders). */
+  scalingBurstMs?: number;
+  /** Longest wait for the queue to drain after a burst, simulated ms; longer drains are projected. Default 100000. */
+  drainLimitMs?: number;
+  /** Length of the async flash sale with one worker, simulated ms. Default 60000 (the study's run time). */
+  asyncRunTimeMs?: number;
+  /** Length of each synchronous phase, simulated ms; null = the scenario's (30 s normal, 60 s flash). Default null. */
+  syncRunTimeMs?: number | null;
+  /** Length of each probe of the minimum-workers search, simulated ms. Default 20000. */
+  probeMs?: number;
+  /** The search stops when the bracket is this narrow, workers. Default 5. */
+  searchResolution?: number;
+  /** Port of each phase's service (its dashboard is live at /dashboard). Default 0 = any free port. */
+  port?: number;
+  /** Seed of the load generator's random waits and payloads. Default 1. */
+  seed?: number;
+  /** Requests a throwaway service answers first so the measured one runs compiled code. Default 3000. */
+  warmUpRequests?: number;
+  /** How the run was started, as the report quotes it. Default "flashsale lab". */
+  command?: string;
+}
+
+export type ResolvedLabOptions = Required<Omit<LabOptions, 'phases' | 'command'>> & { phases: PhaseId[] };
+
+export const PHASE_IDS = ['sync-normal', 'sync-flash', 'async-flash', 'scaling', 'min-workers', 'autoscaler'] as const;
+export type PhaseId = (typeof PHASE_IDS)[number];
+
+/** Names that select several phases at once. */
+export const PHASE_GROUPS: Record<string, PhaseId[]> = {
+  all: [...PHASE_IDS],
+  sync: ['sync-normal', 'sync-flash'],
+  async: ['async-flash'],
+  workers: ['scaling', 'min-workers'],
+};
+
+export const LAB_DEFAULTS = {
+  timeScale: 0.2,
+  out: 'lab-results',
+  paymentLatencyMs: 3000,
+  workerCounts: [1, 5, 20, 100],
+  scalingBurstMs: 10_000,
+  drainLimitMs: 100_000,
+  asyncRunTimeMs: 60_000,
+  probeMs: 20_000,
+  searchResolution: 5,
+  port: 0,
+  seed: 1,
+  warmUpRequests: 3000,
+} as const;
+
+export class LabUsageError extends Error {}
+
+/** Expands group names, keeps the study's order, rejects unknown names. */
+export function selectPhases(names: readonly string[] | undefined): PhaseId[] {
+  if (!names || names.length === 0) return [...PHASE_IDS];
+  const chosen = new Set<PhaseId>();
+  for (const raw of names.flatMap((n) => n.split(','))) {
+    const name = raw.trim();
+    if (!name) continue;
+    const group = PHASE_GROUPS[name];
+    if (group) for (const id of group) chosen.add(id);
+    else if ((PHASE_IDS as readonly string[]).includes(name)) chosen.add(name as PhaseId);
+    else {
+      const known = [...PHASE_IDS, ...Object.keys(PHASE_GROUPS)].join(', ');
+      throw new LabUsageError(`--phases: unknown phase "${name}" (choose from ${known})`);
+    }
+  }
+  return PHASE_IDS.filter((id) => chosen.has(id));
+}
+
+export function resolveLabOptions(options: LabOptions = {}): ResolvedLabOptions {
+  const resolved: ResolvedLabOptions = {
+    timeScale: options.timeScale ?? LAB_DEFAULTS.timeScale,
+    phases: selectPhases(options.phases),
+    out: options.out ?? LAB_DEFAULTS.out,
+    paymentLatencyMs: options.paymentLatencyMs ?? LAB_DEFAULTS.paymentLatencyMs,
+    workerCounts: options.workerCounts ?? [...LAB_DEFAULTS.workerCounts],
+    scalingBurstMs: options.scalingBurstMs ?? LAB_DEFAULTS.scalingBurstMs,
+    drainLimitMs: options.drainLimitMs ?? LAB_DEFAULTS.drainLimitMs,
+    asyncRunTimeMs: options.asyncRunTimeMs ?? LAB_DEFAULTS.asyncRunTimeMs,
+    syncRunTimeMs: options.syncRunTimeMs ?? null,
+    probeMs: options.probeMs ?? LAB_DEFAULTS.probeMs,
+    searchResolution: options.searchResolution ?? LAB_DEFAULTS.searchResolution,
+    port: options.port ?? LAB_DEFAULTS.port,
+    seed: options.seed ?? LAB_DEFAULTS.seed,
+    warmUpRequests: options.warmUpRequests ?? LAB_DEFAULTS.warmUpRequests,
+  };
+  if (!(resolved.timeScale > 0 && resolved.timeScale <= 1)) {
+    throw new LabUsageError(`--time-scale: expected a number in (0, 1], got ${resolved.timeScale}`);
+  }
+  if (resolved.workerCounts.length === 0 || resolved.workerCounts.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new LabUsageError('--workers: expected whole numbers ≥ 1, e.g. 1,5,20,100');
+  }
+  for (const [flag, value] of [
+    ['--burst', resolved.scalingBurstMs],
+    ['--drain-limit', resolved.drainLimitMs],
+    ['--async-run-time', resolved.asyncRunTimeMs],
+    ['--probe', resolved.probeMs],
+    ['--sync-run-time', resolved.syncRunTimeMs ?? 1],
+  ] as const) {
+    if (!(value > 0)) throw new LabUsageError(`${flag}: must be greater than zero`);
+  }
+  if (!Number.isInteger(resolved.searchResolution) || resolved.searchResolution < 1) {
+    throw new LabUsageError('--resolution: expected a whole number ≥ 1');
+  }
+  return resolved;
+}
