@@ -16,7 +16,7 @@ export interface ScalingPolicy {
   scaleUpCooldownMs: number;
   /** Simulated ms after a change before a decrease. */
   scaleDownCooldownMs: number;
-  /** A decrease smaller than this share of the current count is not worth making. Default 0.1. */
+  /** A change smaller than this share of the current count is not worth making. Default 0.1. */
   tolerance?: number;
 }
 
@@ -75,7 +75,13 @@ export function decide(inputs: ScalingInputs, policy: ScalingPolicy): ScalingDec
   });
   const formula = `(${round(arrivalRate)}/s + ${backlog} queued ÷ ${policy.targetDrainMs / 1000} s) × ${latencyMs / 1000} s = ${round(raw)}`;
 
+  // A dead band on both sides: a measured rate always wobbles a little, and a
+  // band only on the way down would ratchet the count up on every wobble. A
+  // backlog that really builds up pushes `desired` out of the band soon enough.
   if (desired > current) {
+    if (current > 0 && desired <= current * (1 + tolerance)) {
+      return result('hold', current, `wants ${desired}, within tolerance`);
+    }
     if (since < policy.scaleUpCooldownMs)
       return result('hold', current, `wants ${desired} but cooling down after a change`);
     return result('up', desired, `${formula} → ${desired}`);
