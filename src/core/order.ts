@@ -38,7 +38,8 @@ export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> 
   // processing → pending releases an order whose payment never started.
   processing: ['completed', 'failed', 'pending'],
   completed: [],
-  failed: [],
+  // failed → pending only when an operator redrives the order's dead-lettered message.
+  failed: ['pending'],
 };
 
 export function isFinal(status: OrderStatus): boolean {
