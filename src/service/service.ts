@@ -99,6 +99,11 @@ export async function startService(
     processor: () => processor.stats(),
   });
   resilience.attach({ store, telemetry, bus, queue: config.queue.name, processor });
+  // Group commit at work: how many writes shared each durable commit.
+  telemetry.addSection('storage', () => ({
+    commits: database.writer.batches,
+    writes: database.writer.writes,
+  }));
   processor.onFinished = (outcome, acceptedAt) => {
     if (outcome.order?.mode === 'async' && acceptedAt !== undefined) telemetry.observeE2e(clock.now() - acceptedAt);
   };

@@ -43,5 +43,10 @@ export async function getJson<T = Record<string, unknown>>(url: string): Promise
   const started = performance.now();
   const response = await fetch(url);
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: JSON.parse(text) as T, ms: performance.now() - started };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: JSON.parse(text) as T,
+    ms: performance.now() - started,
+  };
 }

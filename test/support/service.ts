@@ -17,7 +17,10 @@ export interface TestService extends RunningService {
 }
 
 /** Starts the embedded service on 127.0.0.1, a free port and a SQLite file in a temp dir. */
-export async function startTestService(overrides: ConfigOverrides = {}, extras: ServiceExtras = {}): Promise<TestService> {
+export async function startTestService(
+  overrides: ConfigOverrides = {},
+  extras: ServiceExtras = {},
+): Promise<TestService> {
   const { dir, cleanup } = tempDir();
   const service = await startService(
     {

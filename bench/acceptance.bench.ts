@@ -1,0 +1,111 @@
+// npm run bench — async acceptance on this machine, side by side with a bare
+// route that answers 202 and stores nothing, measured in the same run.
+//   1. saturation: 50 connections for 10 s → orders/s, p50, p99
+//   2. the study's flash sale: 60 orders/s for 10 s → p50, p99
+// Every flashsale 202 is committed with synchronous=FULL before it is sent.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { freePort } from '../test/support/child-service.js';
+
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const body = JSON.stringify({ customer_id: 1234, items: [{ product_id: 'FLASH-001', quantity: 1, price: 29.99 }] });
+
+async function start(args: string[], port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, FLASHSALE_LOG_LEVEL: 'warn' },
+  });
+  for (let i = 0; i < 200; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/orders/async`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      return child;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  throw new Error(`${args.join(' ')} did not start`);
+}
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function load(url: string, options: { connections: number; rate?: number }): Promise<Figures> {
+  const result = await autocannon({
+    url: `${url}/orders/async`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections: options.connections,
+    duration: DURATION_S,
+    ...(options.rate ? { overallRate: options.rate } : {}),
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'flashsale-bench-'));
+const children: ChildProcess[] = [];
+try {
+  const barePort = await freePort();
+  children.push(await start(['bench/bare-server.ts', String(barePort)], barePort));
+  const flashPort = await freePort();
+  // workers 0: the processor would compete for the same two cores; this measures acceptance alone.
+  const flashArgs = [
+    'src/cli/main.ts',
+    'serve',
+    '--port',
+    String(flashPort),
+    '--db',
+    join(dir, 'bench.db'),
+    '--workers',
+    '0',
+  ];
+  children.push(await start(flashArgs, flashPort));
+  const bare = `http://127.0.0.1:${barePort}`;
+  const flash = `http://127.0.0.1:${flashPort}`;
+
+  process.stderr.write(`saturation, 50 connections, ${DURATION_S} s each…\n`);
+  const bareMax = await load(bare, { connections: 50 });
+  const flashMax = await load(flash, { connections: 50 });
+  process.stderr.write(`60 orders/s, ${DURATION_S} s each…\n`);
+  const bare60 = await load(bare, { connections: 10, rate: 60 });
+  const flash60 = await load(flash, { connections: 10, rate: 60 });
+  const stats = (await (await fetch(`${flash}/stats`)).json()) as { storage: { commits: number; writes: number } };
+
+  const row = (name: string, f: Figures) =>
+    `| ${name} | ${Math.round(f.rps).toLocaleString('en-US')} | ${f.p50} | ${f.p99} | ${f.errors + f.non2xx} |`;
+  console.log(
+    `\n### Async acceptance (${DURATION_S} s per run, node ${process.version}, ${new Date().toISOString().slice(0, 10)})\n`,
+  );
+  console.log('| run | orders/s | p50 ms | p99 ms | errors |');
+  console.log('|---|---:|---:|---:|---:|');
+  console.log(row('bare 202 route, saturation', bareMax));
+  console.log(row('flashsale /orders/async, saturation', flashMax));
+  console.log(row('bare 202 route, 60 orders/s', bare60));
+  console.log(row('flashsale /orders/async, 60 orders/s', flash60));
+  console.log(
+    `\nflashsale reaches ${((flashMax.rps / bareMax.rps) * 100).toFixed(0)} % of the bare route's rate (goal ≥ 50 %); ` +
+      `p99 at 60 orders/s ${flash60.p99} ms (goal < 5 ms); ` +
+      `${(stats.storage.writes / Math.max(1, stats.storage.commits)).toFixed(1)} writes per durable commit on average.`,
+  );
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+}
