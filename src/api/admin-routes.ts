@@ -39,14 +39,15 @@ export function adminRoutes(deps: AdminDeps): FastifyPluginAsync {
           tags: ['admin'],
           summary: 'Dead-letter messages, oldest first',
           security,
-          querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) }),
+          // A string: this API does not coerce types, and query values are text.
+          querystring: Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })) }),
         },
       },
       async (request, reply) => {
         const { deadLetters } = deps;
         if (!deadLetters) return missing(reply, 'message bus');
-        const { limit } = request.query as { limit?: number };
-        const [messages, total] = await Promise.all([deadLetters.list(limit ?? 100), deadLetters.count()]);
+        const { limit } = request.query as { limit?: string };
+        const [messages, total] = await Promise.all([deadLetters.list(Number(limit ?? 100)), deadLetters.count()]);
         return { queue: deadLetters.queue, total, messages };
       },
     );

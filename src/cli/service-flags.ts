@@ -6,10 +6,11 @@ import {
   resolveConfig,
   type ServiceConfig,
 } from '../config/config.js';
+import { addResilienceFlags, type ResilienceFlags, resilienceOverrides } from './resilience-flags.js';
 
 /** Adds the flags every service process shares; each names its env var and default. */
 export function addServiceFlags(command: Command): Command {
-  return command
+  command
     .addOption(new Option('--port <n>', 'HTTP port (0 = any free port) [env PORT]').default(undefined, '8080'))
     .addOption(new Option('--host <addr>', 'interface to listen on [env HOST]').default(undefined, '0.0.0.0'))
     .addOption(new Option('--db <file>', 'SQLite file [env FLASHSALE_DB]').default(undefined, './data/flashsale.db'))
@@ -86,9 +87,10 @@ export function addServiceFlags(command: Command): Command {
         'info',
       ),
     );
+  return addResilienceFlags(command);
 }
 
-export interface ServiceFlags {
+export interface ServiceFlags extends ResilienceFlags {
   port?: string;
   host?: string;
   db?: string;
@@ -138,6 +140,7 @@ export function overridesFromFlags(flags: ServiceFlags): ConfigOverrides {
     gatewayUrl: flags.gatewayUrl,
     aws: { endpoint: flags.awsEndpoint, region: flags.awsRegion, provision: flags.provision },
     logLevel: flags.logLevel,
+    ...resilienceOverrides(flags),
   };
 }
 

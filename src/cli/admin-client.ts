@@ -1,0 +1,98 @@
+import { type Command, Option } from 'commander';
+
+/** Where a command writes; tests pass their own. */
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const STDIO: Output = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+};
+
+/** A failure worth one clear line to the operator. */
+export class AdminError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AdminError';
+  }
+}
+
+export interface AdminFlags {
+  url: string;
+  token?: string;
+  json?: boolean;
+}
+
+/** --url, --token and --json, shared by the commands that talk to a running server. */
+export function addAdminFlags(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--url <url>', 'base URL of the running server [env FLASHSALE_URL]').default(
+        process.env.FLASHSALE_URL ?? 'http://127.0.0.1:8080',
+      ),
+    )
+    .addOption(new Option('--token <token>', 'admin bearer token [env FLASHSALE_ADMIN_TOKEN]'))
+    .addOption(new Option('--json', 'print the server’s JSON answer'));
+}
+
+/** The admin API of a running flashsale server, with errors an operator can act on. */
+export class AdminClient {
+  private readonly url: string;
+  private readonly token: string;
+
+  constructor(flags: AdminFlags, env: NodeJS.ProcessEnv = process.env) {
+    const token = flags.token ?? env.FLASHSALE_ADMIN_TOKEN;
+    if (!token) throw new AdminError('no admin token: pass --token or set FLASHSALE_ADMIN_TOKEN');
+    if (!/^https?:\/\//.test(flags.url))
+      throw new AdminError(`--url must start with http:// or https://, got "${flags.url}"`);
+    this.url = flags.url.replace(/\/+$/, '');
+    this.token = token;
+  }
+
+  async request<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(15_000),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (error as Error).message;
+      throw new AdminError(`cannot reach the server at ${this.url} (${why}); is it running? (--url)`);
+    }
+    const text = await response.text();
+    let answer: Record<string, unknown> = {};
+    try {
+      answer = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      throw new AdminError(`${this.url} answered ${response.status} with something other than JSON; is it flashsale?`);
+    }
+    if (response.ok) return answer as T;
+    if (response.status === 401) {
+      throw new AdminError(`the server refused the admin token (401): check --token or FLASHSALE_ADMIN_TOKEN`);
+    }
+    if (answer.error === 'admin_disabled') {
+      throw new AdminError(`the admin API is disabled on ${this.url}: start the server with FLASHSALE_ADMIN_TOKEN set`);
+    }
+    throw new AdminError(`the server answered ${response.status}: ${String(answer.message ?? text)}`);
+  }
+}
+
+/** Runs an admin action, turning an AdminError into one line on stderr and exit code 1. */
+export async function runAdmin(io: Output, action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    if (!(error instanceof AdminError)) throw error;
+    io.err(`flashsale: ${error.message}`);
+    process.exitCode = 1;
+  }
+}
