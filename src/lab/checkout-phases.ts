@@ -57,7 +57,7 @@ export async function syncPhase(ctx: LabContext, kind: 'normal' | 'flash'): Prom
       unit: '',
       measured: Math.max(0, executed - (result.statusCodes['200'] ?? 0)),
       theory: null,
-      note: 'charged, but the customer saw a timeout',
+      note: 'charged, but the customer saw no answer: timed out, or cut off when the run stopped',
     },
     {
       name: 'fastest response',
