@@ -7,6 +7,7 @@ import { Checkout } from '../core/checkout.js';
 import { ScaledClock } from '../core/clock.js';
 import { Notifier } from '../core/notifier.js';
 import type { EmailSender, MessageBus, OrderStore, PaymentGateway } from '../core/ports.js';
+import { type DashboardOptions, dashboardRoutes } from '../dashboard/routes.js';
 import { SmtpSender } from '../notify/smtp-sender.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { OrderProcessor } from '../processor/order-processor.js';
@@ -43,6 +44,8 @@ export interface NodeExtras {
   plugins?: FastifyPluginAsync[];
   /** Email sender to use instead of one built from notify.smtpUrl. */
   sender?: EmailSender;
+  /** Live dashboard of this process at /dashboard (and / redirecting to it); false leaves it out. Default on. */
+  dashboard?: DashboardOptions | false;
 }
 
 /**
@@ -141,7 +144,11 @@ export async function startNode(
       bodyLimitBytes: config.bodyLimitBytes,
       orders: role !== 'worker',
       guards: resilience.guards(),
-      plugins: [...resilience.plugins(), ...(extras.plugins ?? [])],
+      plugins: [
+        ...resilience.plugins(),
+        ...(extras.plugins ?? []),
+        ...(extras.dashboard === false ? [] : [dashboardRoutes({ telemetry }, extras.dashboard)]),
+      ],
     },
   );
   await app.listen({ host: config.host, port: config.port });
