@@ -10,8 +10,11 @@
  * load — no coordinated omission.
  */
 
-/** Sends one request; `done` runs after its outcome is recorded. Times are `performance.now()` ms. */
-export type Fire = (intendedAt: number, done?: () => void) => void;
+/**
+ * Sends one request; `done` runs after its outcome is recorded. `intendedAt`
+ * (`performance.now()` ms) is when it should have left; undefined means now.
+ */
+export type Fire = (intendedAt: number | undefined, done?: () => void) => void;
 
 export interface Driver {
   start(): void;
@@ -64,7 +67,7 @@ export class ClosedLoop implements Driver {
     const next = (): void => {
       this.waitTimers[index] = undefined;
       if (this.stopped) return;
-      this.fire(performance.now(), afterAnswer);
+      this.fire(undefined, afterAnswer);
     };
     const afterAnswer = (): void => {
       if (this.stopped) return;

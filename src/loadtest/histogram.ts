@@ -106,13 +106,29 @@ export class LatencyHistogram {
     return encodeIntoCompressedBase64(this.hdr);
   }
 
-  static decode(encoded: string, exact: ExactFigures): LatencyHistogram {
-    const histogram = new LatencyHistogram(decodeFromCompressedBase64(encoded));
+  /** The values of `whole` that are not in `part` (a subset of it), with their exact figures. */
+  static difference(whole: LatencyHistogram, part: LatencyHistogram, exact: ExactFigures): LatencyHistogram {
+    const hdr = build({
+      numberOfSignificantValueDigits: SIGNIFICANT_DIGITS,
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: ONE_HOUR_US,
+      autoResize: true,
+    });
+    hdr.add(whole.hdr);
+    hdr.subtract(part.hdr);
+    return LatencyHistogram.withExact(new LatencyHistogram(hdr), exact);
+  }
+
+  private static withExact(histogram: LatencyHistogram, exact: ExactFigures): LatencyHistogram {
     histogram.count = exact.count;
     histogram.sumMs = exact.sumMs;
     histogram.minMs = exact.count ? exact.minMs : Number.POSITIVE_INFINITY;
     histogram.maxMs = exact.maxMs;
     return histogram;
+  }
+
+  static decode(encoded: string, exact: ExactFigures): LatencyHistogram {
+    return LatencyHistogram.withExact(new LatencyHistogram(decodeFromCompressedBase64(encoded)), exact);
   }
 }
 

@@ -4,7 +4,7 @@
  * second, by completion time, as Locust counts requests per second).
  */
 import { VERSION } from '../version.js';
-import { LatencyHistogram, sortedPercentile, sortedPercentiles } from './histogram.js';
+import { LatencyHistogram, sortedPercentiles } from './histogram.js';
 import {
   type ErrorEntry,
   type ErrorKind,
@@ -51,7 +51,7 @@ class Samples {
   }
 }
 
-/** What the live progress line shows: figures since the previous snapshot. */
+/** What the live progress line shows: the last second(s) of the series. */
 export interface WindowFigures {
   requests: number;
   failures: number;
@@ -73,7 +73,12 @@ export interface RecorderOptions {
 
 export class StatsRecorder {
   readonly all = new LatencyHistogram();
-  readonly ok = new LatencyHistogram();
+  /** Failures only: successes are all minus failures (one histogram update per success on the hot path). */
+  private readonly failed = new LatencyHistogram();
+  private okCount = 0;
+  private okSumMs = 0;
+  private okMinMs = Number.POSITIVE_INFINITY;
+  private okMaxMs = 0;
   failures = 0;
   bytes = 0;
   readonly statusCodes: Record<string, number> = {};
@@ -87,9 +92,8 @@ export class StatsRecorder {
   private bucketFailures = 0;
   private bucketSum = 0;
 
-  private readonly windowSamples = new Samples();
-  private windowFailures = 0;
-  private windowStartMs = 0;
+  /** First series point not yet shown by `window()`. */
+  private windowFrom = 0;
 
   constructor(private readonly options: RecorderOptions) {
     this.requests = options.recordRequests ? [] : undefined;
@@ -105,16 +109,18 @@ export class StatsRecorder {
     this.bytes += c.bytes;
     if (c.status !== undefined) this.statusCodes[c.status] = (this.statusCodes[c.status] ?? 0) + 1;
     if (c.ok) {
-      this.ok.record(c.latencyMs);
+      this.okCount++;
+      this.okSumMs += c.latencyMs;
+      if (c.latencyMs < this.okMinMs) this.okMinMs = c.latencyMs;
+      if (c.latencyMs > this.okMaxMs) this.okMaxMs = c.latencyMs;
     } else {
+      this.failed.record(c.latencyMs);
       this.failures++;
       this.bucketFailures++;
-      this.windowFailures++;
       this.recordError(c);
     }
     this.bucketSamples.push(c.latencyMs);
     this.bucketSum += c.latencyMs;
-    this.windowSamples.push(c.latencyMs);
     this.requests?.push({
       intendedMs: c.intendedMs,
       sentMs: c.sentMs,
@@ -181,21 +187,35 @@ export class StatsRecorder {
     this.bucketSum = 0;
   }
 
-  /** Figures since the previous call, for the live progress line. */
-  window(nowMs: number): WindowFigures {
-    const sorted = this.windowSamples.sorted();
-    const elapsed = Math.max(1, nowMs - this.windowStartMs);
-    const figures = {
-      requests: sorted.length,
-      failures: this.windowFailures,
-      rps: (sorted.length * 1000) / elapsed,
-      p50Ms: sortedPercentile(sorted, 50),
-      p95Ms: sortedPercentile(sorted, 95),
+  /** Response times of successful requests: the whole-run histogram minus the failures'. */
+  get ok(): LatencyHistogram {
+    return LatencyHistogram.difference(this.all, this.failed, {
+      count: this.okCount,
+      sumMs: this.okSumMs,
+      minMs: this.okCount ? this.okMinMs : 0,
+      maxMs: this.okMaxMs,
+    });
+  }
+
+  /**
+   * For the live progress line: the series buckets closed since the previous call
+   * (or the last one). Percentiles over several buckets are request-weighted means
+   * of theirs — good enough to watch, not a statistic.
+   */
+  window(): WindowFigures {
+    const fresh = this.series.slice(this.windowFrom);
+    const points = fresh.length > 0 ? fresh : this.series.slice(-1);
+    this.windowFrom = this.series.length;
+    const requests = points.reduce((sum, p) => sum + p.requests, 0);
+    const weighted = (key: '50' | '95') =>
+      requests ? points.reduce((sum, p) => sum + p.percentiles[key] * p.requests, 0) / requests : 0;
+    return {
+      requests,
+      failures: points.reduce((sum, p) => sum + p.failures, 0),
+      rps: points.length ? (requests * 1000) / (points.length * this.options.bucketMs) : 0,
+      p50Ms: weighted('50'),
+      p95Ms: weighted('95'),
     };
-    this.windowSamples.clear();
-    this.windowFailures = 0;
-    this.windowStartMs = nowMs;
-    return figures;
   }
 
   errorList(): ErrorEntry[] {

@@ -5,7 +5,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { ClosedLoop, type Driver, type Fire, OpenLoop } from './drivers.js';
-import { HttpRequester, type SettledRequest } from './http-client.js';
+import { createRequester, type Requester, type SettledRequest } from './http-client.js';
 import { type LoadPlan, type LoadTestOptions, resolvePlan, successPredicate } from './options.js';
 import { OrderTracker } from './order-tracker.js';
 import { formatDuration } from './parse.js';
@@ -100,7 +100,7 @@ function settleConfig(plan: LoadPlan, info: ServerInfo | undefined, notes: strin
 
 class Run {
   private readonly scale: number;
-  private readonly requester: HttpRequester;
+  private readonly requester: Requester;
   private readonly recorder: StatsRecorder;
   private readonly tracker: OrderTracker;
   private readonly driver: Driver;
@@ -133,7 +133,7 @@ class Run {
         ? `timeout: no answer within ${formatDuration(config.timeoutMs)}`
         : `timeout: no answer within ${formatDuration(config.timeoutMs)} (${formatDuration(timeoutWall)} of wall time at scale ${this.scale})`;
     this.isSuccess = successPredicate(plan.expectStatus);
-    this.requester = new HttpRequester(plan.host, {
+    this.requester = createRequester(plan.host, {
       timeoutMs: timeoutWall,
       connections: plan.connections,
       keepBody: plan.trackOrders > 0 && plan.payload === 'order',
@@ -161,9 +161,14 @@ class Run {
   }
 
   private makeFire(random: () => number): Fire {
-    const nextBody = bodyFactory(this.plan.payload, Math.floor(random() * 2 ** 31));
     const method = this.plan.method as Dispatcher.HttpMethod;
     const path = this.plan.path;
+    if (this.plan.payload === 'none') {
+      // Nothing in the request changes: one spec serves them all.
+      const spec = { method, path, body: undefined };
+      return (intendedAt, then) => this.requester.send(spec, intendedAt, then);
+    }
+    const nextBody = bodyFactory(this.plan.payload, Math.floor(random() * 2 ** 31));
     return (intendedAt, then) => this.requester.send({ method, path, body: nextBody() }, intendedAt, then);
   }
 
@@ -259,7 +264,7 @@ class Run {
       requests: this.recorder.count,
       failures: this.recorder.failures,
       inFlight: this.requester.inFlight,
-      current: this.recorder.window(now - this.startTime),
+      current: this.recorder.window(),
       ...(server ? { server } : {}),
     };
   }

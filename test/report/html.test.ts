@@ -53,7 +53,7 @@ describe('the HTML report in headless Chromium', { skip: missing }, () => {
   test('draws every chart', async () => {
     const charts = await page.$$eval('svg[data-chart]', (svgs) =>
       svgs.map((svg) => {
-        const drawn = [...svg.querySelectorAll('[data-series]')].map((el) => {
+        const drawn = Array.from(svg.querySelectorAll('[data-series]')).map((el) => {
           const box = (el as SVGGraphicsElement).getBBox();
           return { series: el.getAttribute('data-series'), width: box.width, height: box.height };
         });
@@ -102,9 +102,9 @@ describe('the HTML report in headless Chromium', { skip: missing }, () => {
   test('fills every table', async () => {
     const tables = await page.$$eval('table', (list) =>
       list.map((table) => ({
-        header: [...table.querySelectorAll('thead th')].map((th) => th.textContent ?? ''),
-        rows: [...table.querySelectorAll('tbody tr')].map((tr) =>
-          [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim()),
+        header: Array.from(table.querySelectorAll('thead th')).map((th) => th.textContent ?? ''),
+        rows: Array.from(table.querySelectorAll('tbody tr')).map((tr) =>
+          Array.from(tr.querySelectorAll('td')).map((td) => (td.textContent ?? '').trim()),
         ),
       })),
     );
