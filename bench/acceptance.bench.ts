@@ -1,6 +1,6 @@
 // npm run bench — async acceptance on this machine, side by side with a bare
 // route that answers 202 and stores nothing, measured in the same run.
-//   1. saturation: 50 connections for 10 s → orders/s, p50, p99
+//   1. saturation: 200 connections for 10 s → orders/s, p50, p99
 //   2. the study's flash sale: 60 orders/s for 10 s → p50, p99
 // Every flashsale 202 is committed with synchronous=FULL before it is sent.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -11,6 +11,8 @@ import autocannon from 'autocannon';
 import { freePort } from '../test/support/child-service.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+// Group commit turns concurrency into batch size: saturation needs enough clients in flight.
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 200);
 const body = JSON.stringify({ customer_id: 1234, items: [{ product_id: 'FLASH-001', quantity: 1, price: 29.99 }] });
 
 async function start(args: string[], port: number): Promise<ChildProcess> {
@@ -81,9 +83,9 @@ try {
   const bare = `http://127.0.0.1:${barePort}`;
   const flash = `http://127.0.0.1:${flashPort}`;
 
-  process.stderr.write(`saturation, 50 connections, ${DURATION_S} s each…\n`);
-  const bareMax = await load(bare, { connections: 50 });
-  const flashMax = await load(flash, { connections: 50 });
+  process.stderr.write(`saturation, ${CONNECTIONS} connections, ${DURATION_S} s each…\n`);
+  const bareMax = await load(bare, { connections: CONNECTIONS });
+  const flashMax = await load(flash, { connections: CONNECTIONS });
   process.stderr.write(`60 orders/s, ${DURATION_S} s each…\n`);
   const bare60 = await load(bare, { connections: 10, rate: 60 });
   const flash60 = await load(flash, { connections: 10, rate: 60 });
