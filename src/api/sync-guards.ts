@@ -37,9 +37,19 @@ export function breakerGuard(deps: { breaker: BreakerGateway; clock: Clock }): p
  * 503 at once, with Retry-After and a pointer to /orders/async, when the
  * payments ahead mean this request could not be paid before its deadline.
  */
-export function admissionGuard(deps: { admission: AdmissionControl; clock: Clock }): preHandlerAsyncHookHandler {
+export function admissionGuard(deps: {
+  admission: AdmissionControl;
+  clock: Clock;
+  /** Whether an Idempotency-Key was used before (a repeat joins its first request's payment). */
+  knownKey?: (key: string) => Promise<boolean>;
+}): preHandlerAsyncHookHandler {
   const { admission, clock } = deps;
+  // Keys of admitted requests still running here: their repeats arrive before the first is stored.
+  const running = new Map<string, number>();
   return async (request, reply) => {
+    const key = request.headers['idempotency-key'];
+    // A repeat takes no payment slot (it waits for the first request's answer), so it is not refused for the line.
+    if (typeof key === 'string' && (running.has(key) || (await deps.knownKey?.(key)))) return;
     const raw = request.headers[DEADLINE_HEADER];
     let deadlineMs = admission.defaultDeadlineMs;
     if (raw !== undefined) {
@@ -55,8 +65,15 @@ export function admissionGuard(deps: { admission: AdmissionControl; clock: Clock
     }
     const decision = admission.decide(deadlineMs);
     if (decision.admit) {
+      if (typeof key === 'string') running.set(key, (running.get(key) ?? 0) + 1);
       // 'close' fires when the answer is written or the client leaves, whichever comes first.
-      reply.raw.once('close', decision.release);
+      reply.raw.once('close', () => {
+        decision.release();
+        if (typeof key !== 'string') return;
+        const left = (running.get(key) ?? 1) - 1;
+        if (left > 0) running.set(key, left);
+        else running.delete(key);
+      });
       return;
     }
     const retryAfterMs = retryAfter(reply, clock, decision.retryAfterMs);

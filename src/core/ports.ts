@@ -54,6 +54,8 @@ export interface OrderStore extends Lifecycle {
   /** Stores a new order (and its message when `publish`) durably before resolving. */
   accept(request: AcceptRequest): Promise<AcceptOutcome>;
   get(orderId: string): Promise<Order | undefined>;
+  /** Whether an Idempotency-Key has been used already (its order exists). */
+  hasIdempotencyKey(key: string): Promise<boolean>;
   /**
    * Moves an order from one of `from` to `patch.status`, recording `notification`
    * in the same transaction. Resolves to the updated order, or undefined when the

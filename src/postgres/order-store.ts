@@ -115,6 +115,11 @@ export class PostgresOrderStore implements OrderStore {
     return { kind: 'replayed', order: toOrder(row) };
   }
 
+  async hasIdempotencyKey(key: string): Promise<boolean> {
+    const { rows } = await this.deps.database.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [key]);
+    return rows.length > 0;
+  }
+
   async get(orderId: string): Promise<Order | undefined> {
     const { rows } = await this.deps.database.query<OrderRow>('SELECT * FROM orders WHERE order_id = $1', [orderId]);
     return rows[0] ? toOrder(rows[0]) : undefined;

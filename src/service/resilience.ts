@@ -32,6 +32,7 @@ export class Resilience {
   autoscaler?: Autoscaler;
   deadLetters?: DeadLetters;
   private pool?: WorkerPool;
+  private store?: OrderStore;
 
   constructor(
     private readonly deps: { gateway: PaymentGateway; clock: Clock; logger: Logger },
@@ -60,6 +61,7 @@ export class Resilience {
   }): void {
     const { clock, logger } = this.deps;
     const { bus, telemetry, processor } = parts;
+    this.store = parts.store;
     if (bus) this.deadLetters = new DeadLetters({ bus, store: parts.store, logger }, { queue: parts.queue });
     if (processor) {
       this.pool = processor;
@@ -100,7 +102,11 @@ export class Resilience {
         : [],
       sync: [
         ...(this.breaker ? [breakerGuard({ breaker: this.breaker, clock })] : []),
-        admissionGuard({ admission: this.admission, clock }),
+        admissionGuard({
+          admission: this.admission,
+          clock,
+          knownKey: async (key) => (this.store ? this.store.hasIdempotencyKey(key) : false),
+        }),
       ],
     };
   }

@@ -131,6 +131,10 @@ export class SqliteOrderStore implements OrderStore {
     return outcome;
   }
 
+  async hasIdempotencyKey(key: string): Promise<boolean> {
+    return this.stmt.findKey.get(key) !== undefined;
+  }
+
   async get(orderId: string): Promise<Order | undefined> {
     const row = this.stmt.getOrder.get(orderId) as OrderRow | undefined;
     return row ? toOrder(row) : undefined;
