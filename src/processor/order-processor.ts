@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../core/clock.js';
 import { isAbortError } from '../core/clock.js';
 import type { Notifier } from '../core/notifier.js';
@@ -158,6 +159,8 @@ export class OrderProcessor {
         // large pool refills in one round trip instead of free/10 sequential ones.
         this.receiving = new AbortController();
         const signal = AbortSignal.any([this.stopper.signal, this.receiving.signal]);
+        // One receive per 10 workers listens on it: 100+ workers are expected, not a leak.
+        setMaxListeners(0, signal);
         const batches = await Promise.all(
           Array.from({ length: Math.ceil(free / 10) }, (_, i) =>
             bus.receive(this.opts.queue, {
