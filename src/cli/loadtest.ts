@@ -206,7 +206,7 @@ async function loadtestAction(scenario: string | undefined, flags: LoadtestFlags
       onProgress: (p) => printer.update(p),
     });
     printer.done();
-    process.stdout.write(`\n${formatSummary(result)}\n`);
+    process.stdout.write(`\n${formatSummary(result, { header: Boolean(flags.quiet) })}\n`);
     if (flags.save) {
       const written = await saveResults(result, {
         dir: flags.out,

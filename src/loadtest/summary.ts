@@ -3,7 +3,7 @@
  * statistics, the percentile table, the error report — then the error kinds,
  * the study-unit view of a scaled run, what /stats showed, and the notes.
  */
-import { formatMs, formatNumber, formatPercent, formatRate, textTable } from './format.js';
+import { formatMs, formatNumber, formatPercent, formatPrecise, formatRate, textTable } from './format.js';
 import { PERCENTILES } from './histogram.js';
 import { formatDuration } from './parse.js';
 import { type LoadTestConfig, type LoadTestResult, type StatsFigures, studyFactors } from './results.js';
@@ -11,8 +11,8 @@ import { type LoadTestConfig, type LoadTestResult, type StatsFigures, studyFacto
 export function describeConfig(config: LoadTestConfig): string {
   const load =
     config.mode === 'closed'
-      ? `closed loop: ${config.users} users, spawn ${formatRate(config.spawnRate!)}/s, wait ${formatDuration(config.waitMs![0])}–${formatDuration(config.waitMs![1])}`
-      : `open loop: ${formatRate(config.rate!)} requests/s at fixed times`;
+      ? `closed loop: ${config.users} users, spawn ${formatPrecise(config.spawnRate!)}/s, wait ${formatDuration(config.waitMs![0])}–${formatDuration(config.waitMs![1])}`
+      : `open loop: ${formatPrecise(config.rate!)} requests/s at fixed times`;
   const scale =
     config.timeScale === 1
       ? ''
@@ -24,12 +24,12 @@ function failuresCell(s: StatsFigures): string {
   return `${s.failures}(${s.requests ? ((100 * s.failures) / s.requests).toFixed(2) : '0.00'}%)`;
 }
 
-export function formatSummary(result: LoadTestResult): string {
+/** The summary; `header` adds the run's name and configuration on top (the CLI prints them at the start instead). */
+export function formatSummary(result: LoadTestResult, { header = true } = {}): string {
   const { config, summary: s } = result;
   const out: string[] = [];
-  out.push(`${config.label}: ${config.method} ${config.path} on ${config.host}`);
-  out.push(describeConfig(config));
-  out.push('');
+  if (header)
+    out.push(`${config.label}: ${config.method} ${config.path} on ${config.host}`, describeConfig(config), '');
   const row = (type: string, name: string) => [
     type,
     name,
@@ -107,6 +107,8 @@ function studyView(result: LoadTestResult): string[] | undefined {
   ];
 }
 
+const count = (n: number | undefined) => (n === undefined ? '?' : formatNumber(n));
+
 function serverLines(result: LoadTestResult): string[] {
   const lines: string[] = [];
   const samples = result.server?.samples ?? [];
@@ -115,7 +117,7 @@ function serverLines(result: LoadTestResult): string[] {
     const peak = Math.max(...samples.map((x) => x.queueVisible ?? 0));
     const info = result.server!.info;
     lines.push(
-      `Server /stats (${samples.length} readings): queue ${last.queueVisible ?? '?'} visible at the end (peak ${formatNumber(peak)}), ${last.queueInFlight ?? '?'} in flight, ${last.deadLetters ?? '?'} dead letters; workers ${last.workers ?? '?'}; payments ${info.paymentSlots === 0 ? 'unlimited' : (info.paymentSlots ?? '?')} slot(s) × ${info.paymentLatencyMs !== undefined ? formatDuration(info.paymentLatencyMs) : '?'}`,
+      `Server /stats (${samples.length} readings): queue ${count(last.queueVisible)} visible at the end (peak ${formatNumber(peak)}), ${count(last.queueInFlight)} in flight, ${count(last.deadLetters)} dead letters; workers ${count(last.workers)}; payments ${info.paymentSlots === 0 ? 'unlimited' : count(info.paymentSlots)} slot(s) × ${info.paymentLatencyMs !== undefined ? formatDuration(info.paymentLatencyMs) : '?'}`,
     );
     if (last.orders) {
       lines.push(
