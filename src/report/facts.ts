@@ -34,6 +34,11 @@ export function percent(ratio: number): string {
   return formatPercent(ratio);
 }
 
+/** "a" or "an" before a figure as it is read aloud: an 8, an 80, an 11.2, an 18 — but a 1.5, a 110. */
+export function article(text: string): 'a' | 'an' {
+  return /^8/.test(text) || /^1[18](?!\d)/.test(text) ? 'an' : 'a';
+}
+
 export function perSecond(value: number): string {
   return `${formatRate(value)}/s`;
 }

@@ -7,6 +7,7 @@ import { formatNumber, formatPrecise, formatRate } from '../loadtest/format.js';
 import { type BusinessAssumptions, businessImpact, formatMoney, headlineRun } from './business.js';
 import { type Block, h, ol, p, ul } from './document.js';
 import {
+  article,
   comparisonPairs,
   dominantFailure,
   duration,
@@ -53,7 +54,7 @@ export function executiveSummary({ runs, business }: ProseContext): Block[] {
   if (sync.length > 0) {
     const sentences = sync.map((r, i) => {
       const lead = i === 0 ? 'Under' : 'During';
-      const base = `${lead} ${scenarioTitle(r)} load (${r.result.config.mode === 'closed' ? `${r.result.config.users} concurrent users` : `${formatPrecise(r.result.config.rate!)} orders/s`}), the synchronous checkout showed a ${percent(r.failureRate)} failure rate with an average response time of ${duration(r.avgMs)}`;
+      const base = `${lead} ${scenarioTitle(r)} load (${r.result.config.mode === 'closed' ? `${r.result.config.users} concurrent users` : `${formatPrecise(r.result.config.rate!)} orders/s`}), the synchronous checkout showed ${article(percent(r.failureRate))} ${percent(r.failureRate)} failure rate with an average response time of ${duration(r.avgMs)}`;
       const failure = dominantFailure(r);
       const timeouts =
         failure?.kind === 'timeout' && failure.share >= 0.5 && r.failureRate >= 0.5

@@ -26,7 +26,7 @@ describe('report on the seed’s runs', () => {
   test('the three sections of the seed are there and written from the numbers', () => {
     const exec = section(md, 'Executive summary');
     assert.match(exec, /normal operations load \(5 concurrent users\), the synchronous checkout showed a 33\.3 %/);
-    assert.match(exec, /flash sale load \(20 concurrent users\), the synchronous checkout showed a 86\.7 %/);
+    assert.match(exec, /flash sale load \(20 concurrent users\), the synchronous checkout showed an 86\.7 %/);
     assert.match(exec, /most requests timing out after 10 s/);
     assert.match(
       exec,
