@@ -1,4 +1,4 @@
-/** The capacity analysis as a terminal table, a Markdown table, and JSON. */
+/** The capacity analysis as a terminal table and as JSON. */
 import { formatNumber, formatPercent, formatPrecise, formatSeconds, textTable } from '../loadtest/format.js';
 import type { CapacityAnalysis } from './capacity.js';
 
@@ -42,11 +42,6 @@ export function analysisRows(a: CapacityAnalysis): [string, string, string][] {
 export function formatAnalysis(a: CapacityAnalysis): string {
   const table = textTable(['figure', 'value', 'how'], analysisRows(a), [0, 2]);
   return [table, ...a.notes.map((n) => `note: ${n}`)].join('\n');
-}
-
-export function analysisMarkdown(a: CapacityAnalysis): string {
-  const rows = analysisRows(a).map(([f, v, h]) => `| ${f} | ${v} | ${h} |`);
-  return ['| figure | value | how |', '|---|---|---|', ...rows].join('\n');
 }
 
 /** JSON-safe: unlimited concurrency and an endless drain become null. */

@@ -30,4 +30,4 @@ export {
 export { type ProgressSnapshot, type RunHooks, runLoadTest, TargetUnreachableError } from './runner.js';
 export { defaultResultName, type SaveOptions, saveResults } from './save.js';
 export { SCENARIOS, type Scenario } from './scenarios.js';
-export { describeConfig, formatSummary, oneLine } from './summary.js';
+export { describeConfig, formatSummary } from './summary.js';

@@ -34,18 +34,6 @@ export function parseDuration(text: string, flag: string, bareUnit: 'ms' | 's' =
   return total;
 }
 
-/** Like `parseDuration`, but the result must be > 0 (or ≥ 0 with `allowZero`). */
-export function parsePositiveDuration(
-  text: string,
-  flag: string,
-  bareUnit: 'ms' | 's' = 's',
-  allowZero = false,
-): number {
-  const ms = parseDuration(text, flag, bareUnit);
-  if (ms < 0 || (!allowZero && ms === 0)) throw new UsageError(`${flag}: must be greater than zero, got "${text}"`);
-  return ms;
-}
-
 /** Parses a rate such as `60/s`, `20/min`, `1200/h`; a bare number is per second. Returns events per second. */
 export function parseRate(text: string, flag: string): number {
   const match = text

@@ -3,7 +3,7 @@
  * statistics, the percentile table, the error report — then the error kinds,
  * the study-unit view of a scaled run, what /stats showed, and the notes.
  */
-import { formatMs, formatNumber, formatPercent, formatPrecise, formatRate, textTable } from './format.js';
+import { formatMs, formatNumber, formatPrecise, formatRate, textTable } from './format.js';
 import { PERCENTILES } from './histogram.js';
 import { formatDuration } from './parse.js';
 import { type LoadTestConfig, type LoadTestResult, type StatsFigures, studyFactors } from './results.js';
@@ -140,10 +140,4 @@ function serverLines(result: LoadTestResult): string[] {
     }
   }
   return lines;
-}
-
-/** One line, for a run finishing among others (the lab's phases). */
-export function oneLine(result: LoadTestResult): string {
-  const s = result.summary;
-  return `${result.config.label}: ${formatNumber(s.requests)} requests, ${formatPercent(s.requests ? s.failures / s.requests : 0)} failed, median ${formatMs(s.medianMs)} ms, p99 ${formatMs(s.percentiles['99'])} ms, ${formatRate(s.rps)} req/s`;
 }

@@ -3,6 +3,7 @@ import { analyzeCapacity } from '../analyze/capacity.js';
 import { formatNumber, formatPrecise, formatRate } from '../loadtest/format.js';
 import { type Block, h, p, table, ul } from './document.js';
 import {
+  capitalize,
   dominantFailure,
   duration,
   endpointTitle,
@@ -73,7 +74,7 @@ function queueBehaviour(runs: RunView[]): Block[] {
       ul(
         parts.map(
           (x) =>
-            `${capitalizeFirst(x.name)} requests (${formatPrecise(Math.round(x.fromS))}–${formatPrecise(Math.round(x.toS))} s): typical ${duration(x.typicalMs)}, ${percent(x.failureShare)} failed`,
+            `${capitalize(x.name)} requests (${formatPrecise(Math.round(x.fromS))}–${formatPrecise(Math.round(x.toS))} s): typical ${duration(x.typicalMs)}, ${percent(x.failureShare)} failed`,
         ),
       ),
     );
@@ -156,8 +157,4 @@ function failureModes(runs: RunView[]): Block[] {
     blocks.push(p(text));
   }
   return blocks;
-}
-
-function capitalizeFirst(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

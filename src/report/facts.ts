@@ -126,3 +126,7 @@ export function comparisonPairs(runs: RunView[]): {
   }
   return { normalVsFlash, syncVsAsync };
 }
+
+export function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

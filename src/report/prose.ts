@@ -8,6 +8,7 @@ import { type BusinessAssumptions, businessImpact, formatMoney, headlineRun } fr
 import { type Block, h, ol, p, ul } from './document.js';
 import {
   article,
+  capitalize,
   comparisonPairs,
   dominantFailure,
   duration,
@@ -191,8 +192,4 @@ export function keyFindings({ runs, business }: ProseContext): Block[] {
   if (failure) findings.push(`Main failure mode: ${KIND_WORDS[failure.kind]}`);
   if (findings.length === 0) findings.push('No failures in any run');
   return [h('Key findings'), ol(findings)];
-}
-
-export function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

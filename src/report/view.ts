@@ -5,6 +5,7 @@
 
 import { PERCENTILES, type PercentileTable } from '../loadtest/histogram.js';
 import { decodeHistogram, type LoadTestResult, type StudyFactors, studyFactors } from '../loadtest/results.js';
+import { niceStep } from './svg.js';
 
 export type EndpointKind = 'sync' | 'async' | 'other';
 
@@ -175,13 +176,6 @@ function distribution(result: LoadTestResult, factor: number): DistributionView 
   const allCounts = all.bucketCounts(rawEdges);
   const okCounts = ok.bucketCounts(rawEdges);
   return { edges, successes: okCounts, failures: allCounts.map((n, i) => n - okCounts[i]!) };
-}
-
-/** 1, 2 or 5 × a power of ten, at least `raw`. */
-export function niceStep(raw: number): number {
-  const power = 10 ** Math.floor(Math.log10(raw));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * power >= raw) return m * power;
-  return 10 * power;
 }
 
 function capacityView(
