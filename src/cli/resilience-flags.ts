@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { type ConfigOverrides, parseNumber } from '../config/config.js';
+import { type ConfigOverrides, parseNumber, type ServiceConfig } from '../config/config.js';
 
 /** Flags of admission control, the breaker, the autoscaler and the rate limit (the admin token is env-only). */
 export interface ResilienceFlags {
@@ -116,4 +116,16 @@ export function resilienceOverrides(
       burst: parseNumber('--rate-limit-burst', flags.rateLimitBurst, { integer: true, min: 1 }),
     },
   };
+}
+
+/** One line for a start-up banner: what protects this process. */
+export function describeResilience(config: ServiceConfig): string {
+  const { admission, breaker, autoscale, rateLimit } = config;
+  return [
+    admission.enabled ? `admission on (${admission.deadlineMs / 1000} s deadline)` : 'admission OFF',
+    breaker.enabled ? `breaker on (${breaker.threshold} failures)` : 'breaker OFF',
+    autoscale.enabled ? `autoscaler ${autoscale.minWorkers}–${autoscale.maxWorkers} workers` : 'autoscaler off',
+    config.adminToken ? 'admin API on' : 'admin API off',
+    rateLimit.perSecond > 0 ? `rate limit ${rateLimit.perSecond}/s per client` : 'no rate limit',
+  ].join(', ');
 }

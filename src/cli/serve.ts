@@ -3,6 +3,7 @@ import type { ServiceConfig } from '../config/config.js';
 import { ConfigError } from '../core/errors.js';
 import { startNode } from '../service/scale-out.js';
 import { startService } from '../service/service.js';
+import { describeResilience } from './resilience-flags.js';
 import { addServiceFlags, configFromCli, type ServiceFlags } from './service-flags.js';
 
 export function serveCommand(): Command {
@@ -42,6 +43,7 @@ function printWelcome(service: { url: string; config: ServiceConfig }): void {
     `flashsale ${config.timeScale === 1 ? '' : `(time scale ${config.timeScale}) `}listening on ${url}`,
     `  database   ${config.store === 'postgres' ? 'postgres' : config.dbPath}${config.bus === 'sqs' ? ', bus sns/sqs' : ''}`,
     `  payments   ${config.payment.latencyMs} ms each, ${config.payment.slots === 0 ? 'unlimited' : config.payment.slots} slot(s); workers ${config.workers}`,
+    `  guards     ${describeResilience(config)}`,
     `  API docs   ${url}/docs`,
     `  stats      ${url}/stats   metrics ${url}/metrics`,
     `  try        curl -si -X POST ${url}/orders/async -H 'content-type: application/json' \\`,
