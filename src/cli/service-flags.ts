@@ -24,6 +24,36 @@ export function addServiceFlags(command: Command): Command {
       new Option('--workers <n>', 'concurrent processor workers [env FLASHSALE_WORKERS]').default(undefined, '1'),
     )
     .addOption(
+      new Option(
+        '--processor <kind>',
+        'queue (workers poll the queue) or push (each message goes to the serverless handler) [env FLASHSALE_PROCESSOR]',
+      ).default(undefined, 'queue'),
+    )
+    .addOption(
+      new Option(
+        '--push-concurrency <n>',
+        'push: handler invocations at once, 0 = unlimited [env FLASHSALE_PUSH_CONCURRENCY]',
+      ).default(undefined, '1000'),
+    )
+    .addOption(
+      new Option('--push-retries <n>', 'push: retries of a failed invocation [env FLASHSALE_PUSH_RETRIES]').default(
+        undefined,
+        '2',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--push-retry-delay <ms>',
+        'push: simulated ms before the first retry, doubling after [env FLASHSALE_PUSH_RETRY_DELAY_MS]',
+      ).default(undefined, '60000'),
+    )
+    .addOption(
+      new Option(
+        '--push-failure-destination',
+        'push: keep a message that failed every attempt as a dead letter instead of dropping it [env FLASHSALE_PUSH_FAILURE_DESTINATION]',
+      ),
+    )
+    .addOption(
       new Option('--payment-latency <ms>', 'simulated ms per payment [env FLASHSALE_PAYMENT_LATENCY_MS]').default(
         undefined,
         '3000',
@@ -96,6 +126,11 @@ export interface ServiceFlags extends ResilienceFlags {
   db?: string;
   timeScale?: string;
   workers?: string;
+  processor?: string;
+  pushConcurrency?: string;
+  pushRetries?: string;
+  pushRetryDelay?: string;
+  pushFailureDestination?: boolean;
   paymentLatency?: string;
   paymentJitter?: string;
   paymentSlots?: string;
@@ -122,6 +157,13 @@ export function overridesFromFlags(flags: ServiceFlags): ConfigOverrides {
     dbPath: flags.db,
     timeScale: parseNumber('--time-scale', flags.timeScale, { positive: true }),
     workers: parseNumber('--workers', flags.workers, int),
+    processor: flags.processor as ServiceConfig['processor'] | undefined,
+    push: {
+      concurrency: parseNumber('--push-concurrency', flags.pushConcurrency, int),
+      retries: parseNumber('--push-retries', flags.pushRetries, int),
+      retryDelayMs: parseNumber('--push-retry-delay', flags.pushRetryDelay, { min: 0 }),
+      failureDestination: flags.pushFailureDestination,
+    },
     payment: {
       latencyMs: parseNumber('--payment-latency', flags.paymentLatency, { min: 0 }),
       jitterMs: parseNumber('--payment-jitter', flags.paymentJitter, { min: 0 }),

@@ -37,6 +37,18 @@ export interface ServiceConfig extends ResilienceSettings {
   timeScale: number;
   /** Concurrent workers of the order processor; 0 = accept only. Default 1 (env FLASHSALE_WORKERS). */
   workers: number;
+  /** queue: workers poll the queue; push: each message is delivered to the serverless handler, as SNS to a function. Default queue (env FLASHSALE_PROCESSOR). */
+  processor: 'queue' | 'push';
+  push: {
+    /** Handler invocations at once; 0 = unlimited. Default 1000, Lambda's default concurrency (env FLASHSALE_PUSH_CONCURRENCY). */
+    concurrency: number;
+    /** Retries of a failed invocation. Default 2, as the study's topic (env FLASHSALE_PUSH_RETRIES). */
+    retries: number;
+    /** Simulated ms before the first retry, doubling after. Default 60000, Lambda's 1 then 2 minutes (env FLASHSALE_PUSH_RETRY_DELAY_MS). */
+    retryDelayMs: number;
+    /** Keep a message whose every attempt failed as a dead letter instead of dropping it. Default false (env FLASHSALE_PUSH_FAILURE_DESTINATION). */
+    failureDestination: boolean;
+  };
   payment: {
     /** Simulated ms per payment. Default 3000 (env FLASHSALE_PAYMENT_LATENCY_MS). */
     latencyMs: number;
@@ -88,6 +100,8 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   aws: { provision: false },
   timeScale: 1,
   workers: 1,
+  processor: 'queue',
+  push: { concurrency: 1000, retries: 2, retryDelayMs: 60_000, failureDestination: false },
   payment: { latencyMs: 3000, jitterMs: 0, slots: 1, declineRate: 0, errorRate: 0 },
   queue: {
     topic: 'order-processing-events',
@@ -151,6 +165,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
     }),
     timeScale: parseNumber('FLASHSALE_TIME_SCALE', env.FLASHSALE_TIME_SCALE, { positive: true }),
     workers: parseNumber('FLASHSALE_WORKERS', env.FLASHSALE_WORKERS, COUNT),
+    processor: (env.FLASHSALE_PROCESSOR || undefined) as ServiceConfig['processor'] | undefined,
+    push: prune({
+      concurrency: parseNumber('FLASHSALE_PUSH_CONCURRENCY', env.FLASHSALE_PUSH_CONCURRENCY, COUNT),
+      retries: parseNumber('FLASHSALE_PUSH_RETRIES', env.FLASHSALE_PUSH_RETRIES, COUNT),
+      retryDelayMs: parseNumber('FLASHSALE_PUSH_RETRY_DELAY_MS', env.FLASHSALE_PUSH_RETRY_DELAY_MS, DURATION),
+      failureDestination: parseFlag('FLASHSALE_PUSH_FAILURE_DESTINATION', env.FLASHSALE_PUSH_FAILURE_DESTINATION),
+    }),
     payment: prune({
       latencyMs: parseNumber('FLASHSALE_PAYMENT_LATENCY_MS', env.FLASHSALE_PAYMENT_LATENCY_MS, DURATION),
       jitterMs: parseNumber('FLASHSALE_PAYMENT_JITTER_MS', env.FLASHSALE_PAYMENT_JITTER_MS, DURATION),
@@ -213,6 +234,7 @@ function validate(config: ServiceConfig): void {
   if (!config.dbPath) throw new ConfigError('dbPath', 'must name a file');
   validateResilience(config);
   validateScaleOut(config);
+  validatePush(config);
   if (config.notify.smtpUrl !== undefined && !/^smtps?:\/\//.test(config.notify.smtpUrl)) {
     throw new ConfigError('SMTP_URL', `must start with smtp:// or smtps://, got "${config.notify.smtpUrl}"`);
   }
@@ -250,6 +272,22 @@ function validateScaleOut(config: ServiceConfig): void {
     if (url !== undefined && !/^https?:\/\//.test(url)) {
       throw new ConfigError(name, `must start with http:// or https://, got "${url}"`);
     }
+  }
+}
+
+/** Push delivery counts its attempts on the queue's receive count. */
+function validatePush(config: ServiceConfig): void {
+  if (config.processor !== 'queue' && config.processor !== 'push') {
+    throw new ConfigError('processor', `must be queue or push, got "${config.processor}"`);
+  }
+  parseNumber('push.concurrency', config.push.concurrency, COUNT);
+  parseNumber('push.retries', config.push.retries, COUNT);
+  parseNumber('push.retryDelayMs', config.push.retryDelayMs, DURATION);
+  if (config.processor === 'push' && config.push.retries >= config.queue.maxReceiveCount) {
+    throw new ConfigError(
+      'push.retries',
+      `must be below queue.maxReceiveCount (${config.queue.maxReceiveCount}), which dead-letters a message after that many deliveries`,
+    );
   }
 }
 

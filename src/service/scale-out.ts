@@ -11,6 +11,7 @@ import { type DashboardOptions, dashboardRoutes } from '../dashboard/routes.js';
 import { SmtpSender } from '../notify/smtp-sender.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { OrderProcessor } from '../processor/order-processor.js';
+import { PushDelivery } from '../serverless/push-delivery.js';
 import { VERSION } from '../version.js';
 import { createBackend, createGateway } from './factories.js';
 import { Resilience } from './resilience.js';
@@ -33,6 +34,8 @@ export interface RunningNode {
   relay?: OutboxRelay;
   /** Present in the worker and serve roles. */
   processor?: OrderProcessor;
+  /** Instead of the processor with `processor: 'push'`: the serverless handler and its dispatcher. */
+  push?: PushDelivery;
   telemetry: Telemetry;
   resilience: Resilience;
   /** Graceful stop: no new requests, in-flight payments finish or are released, connections closed. */
@@ -76,8 +79,12 @@ export async function startNode(
   const resilience = new Resilience({ gateway, clock, logger }, config);
   const checkout = new Checkout({ store, gateway: resilience.gateway, notifier, clock });
   const relay = outbox ? new OutboxRelay({ outbox, bus, clock, logger }) : undefined;
+  const push =
+    role !== 'api' && config.processor === 'push'
+      ? new PushDelivery({ store, bus, gateway: resilience.gateway, notifier, clock, logger }, config)
+      : undefined;
   const processor =
-    role === 'api'
+    role === 'api' || push
       ? undefined
       : new OrderProcessor(
           { store, bus, gateway: resilience.gateway, notifier, clock, logger },
@@ -132,6 +139,7 @@ export async function startNode(
     });
   }
   resilience.attach({ store, telemetry, bus, queue: config.queue.name, ...(processor ? { processor } : {}) });
+  push?.attach(telemetry);
   if (processor) {
     processor.onFinished = (outcome, acceptedAt) => {
       if (outcome.order?.mode === 'async' && acceptedAt !== undefined) telemetry.observeE2e(clock.now() - acceptedAt);
@@ -157,6 +165,7 @@ export async function startNode(
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   relay?.start();
   processor?.start();
+  push?.start();
   resilience.start();
   logger.info({ store: config.store, bus: config.bus, gateway: config.gatewayUrl ?? 'in-process' }, `${role} started`);
 
@@ -166,6 +175,7 @@ export async function startNode(
       await Promise.race([app.close(), clock.sleepReal(config.shutdownGraceMs)]);
       await resilience.stop();
       await processor?.stop(config.shutdownGraceMs);
+      await push?.stop(config.shutdownGraceMs);
       await relay?.stop();
       await notifier.idle();
       await sender?.close();
@@ -187,6 +197,7 @@ export async function startNode(
     gateway,
     ...(relay ? { relay } : {}),
     ...(processor ? { processor } : {}),
+    ...(push ? { push } : {}),
     telemetry,
     resilience,
     close,

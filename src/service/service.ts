@@ -11,6 +11,7 @@ import { type DashboardOptions, dashboardRoutes } from '../dashboard/routes.js';
 import { SmtpSender } from '../notify/smtp-sender.js';
 import { SimulatedGateway } from '../payment/simulated-gateway.js';
 import { OrderProcessor } from '../processor/order-processor.js';
+import { PushDelivery } from '../serverless/push-delivery.js';
 import { SqliteDatabase } from '../sqlite/database.js';
 import { EmbeddedBus } from '../sqlite/embedded-bus.js';
 import { SqliteOrderStore } from '../sqlite/order-store.js';
@@ -30,7 +31,10 @@ export interface RunningService {
   bus: EmbeddedBus;
   ledger: SqlitePaymentLedger;
   gateway: SimulatedGateway;
+  /** The queue workers; never started with `processor: 'push'`. */
   processor: OrderProcessor;
+  /** With `processor: 'push'`: the serverless handler and the dispatcher that invokes it. */
+  push?: PushDelivery;
   checkout: Checkout;
   notifier: Notifier;
   telemetry: Telemetry;
@@ -88,6 +92,11 @@ export async function startService(
       retryDelayMs: config.queue.retryDelayMs,
     },
   );
+  // Push mode hands each message to the serverless handler instead of to the workers.
+  const push =
+    config.processor === 'push'
+      ? new PushDelivery({ store, bus, gateway: resilience.gateway, notifier, clock, logger }, config)
+      : undefined;
   const telemetry = new Telemetry({
     role: 'serve',
     version: VERSION,
@@ -96,9 +105,10 @@ export async function startService(
     bus,
     queue: config.queue.name,
     gateway: () => gateway.stats(),
-    processor: () => processor.stats(),
+    ...(push ? {} : { processor: () => processor.stats() }),
   });
-  resilience.attach({ store, telemetry, bus, queue: config.queue.name, processor });
+  resilience.attach({ store, telemetry, bus, queue: config.queue.name, ...(push ? {} : { processor }) });
+  push?.attach(telemetry);
   // Group commit at work: how many writes shared each durable commit.
   telemetry.addSection('storage', () => ({
     commits: database.writer.batches,
@@ -124,7 +134,8 @@ export async function startService(
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  processor.start();
+  if (push) push.start();
+  else processor.start();
   resilience.start();
 
   let closing: Promise<void> | undefined;
@@ -133,6 +144,7 @@ export async function startService(
       const grace = clock.sleepReal(config.shutdownGraceMs);
       await Promise.race([app.close(), grace]);
       await resilience.stop();
+      await push?.stop(config.shutdownGraceMs);
       await processor.stop(config.shutdownGraceMs);
       await notifier.idle();
       await sender?.close();
@@ -154,6 +166,7 @@ export async function startService(
     ledger,
     gateway,
     processor,
+    ...(push ? { push } : {}),
     checkout,
     notifier,
     telemetry,
