@@ -114,6 +114,13 @@ describe('serve on a SQLite store with SNS/SQS (outbox in the SQLite file)', () 
         message: `order ${id} to complete`,
       });
     }
+    // The processor counts an order just after its completion is stored.
+    await waitFor(
+      async () =>
+        ((await getJson(`${node.url}/stats`)).body as { processed?: { completed: number } }).processed?.completed ===
+        10,
+      { message: 'processor counted 10 completions' },
+    );
     const stats = (await getJson(`${node.url}/stats`)).body as Record<string, Record<string, number>>;
     assert.equal(stats.outbox?.published, 10);
     assert.equal(stats.outbox?.pending, 0);
