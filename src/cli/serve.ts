@@ -42,14 +42,14 @@ function printWelcome(service: { url: string; config: ServiceConfig }): void {
   const lines = [
     `flashsale ${config.timeScale === 1 ? '' : `(time scale ${config.timeScale}) `}listening on ${url}`,
     `  database   ${config.store === 'postgres' ? 'postgres' : config.dbPath}${config.bus === 'sqs' ? ', bus sns/sqs' : ''}`,
-    `  payments   ${config.payment.latencyMs} ms each, ${config.payment.slots === 0 ? 'unlimited' : config.payment.slots} slot(s); workers ${config.workers}`,
+    `  payments   ${config.payment.latencyMs} ms each, ${config.payment.slots === 0 ? 'unlimited' : config.payment.slots} slot(s); ${config.processor === 'push' ? 'push delivery (no queue workers)' : `workers ${config.workers}`}`,
     `  guards     ${describeResilience(config)}`,
     `  API docs   ${url}/docs`,
     `  stats      ${url}/stats   metrics ${url}/metrics`,
     `  try        curl -si -X POST ${url}/orders/async -H 'content-type: application/json' \\`,
     `               -d '{"customer_id":1234,"items":[{"product_id":"FLASH-001","quantity":1,"price":29.99}]}'`,
   ];
-  if (config.payment.slots !== 0 && config.workers > config.payment.slots) {
+  if (config.processor === 'queue' && config.payment.slots !== 0 && config.workers > config.payment.slots) {
     lines.push(
       `  note       ${config.workers} workers share ${config.payment.slots} payment slot(s); raise --payment-slots to pay faster`,
     );
