@@ -6,6 +6,7 @@ import { buildGatewayServer } from '../http-gateway/gateway-server.js';
 import { SimulatedGateway } from '../payment/simulated-gateway.js';
 import { VERSION } from '../version.js';
 import { createLedger } from './factories.js';
+import { listen } from './listen.js';
 
 export interface RunningGateway {
   url: string;
@@ -38,10 +39,7 @@ export async function startGatewayNode(overrides: ConfigOverrides = {}): Promise
       uptime_ms: Math.round(clock.monotonic() - started),
     }),
   });
-  await app.listen({ host: config.host, port: config.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const { url, port } = await listen(app, config);
   logger.info({ store: config.store, slots: config.payment.slots }, 'gateway started');
 
   let closing: Promise<void> | undefined;
@@ -54,5 +52,5 @@ export async function startGatewayNode(overrides: ConfigOverrides = {}): Promise
     })();
     return closing;
   };
-  return { url: `http://${host}:${port}`, port, config, app, gateway, close };
+  return { url, port, config, app, gateway, close };
 }

@@ -14,6 +14,7 @@ import { OrderProcessor } from '../processor/order-processor.js';
 import { PushDelivery } from '../serverless/push-delivery.js';
 import { VERSION } from '../version.js';
 import { createBackend, createGateway } from './factories.js';
+import { listen } from './listen.js';
 import { Resilience } from './resilience.js';
 
 /** api: takes orders (and relays their messages); worker: pays them; serve: both in one process. */
@@ -159,10 +160,7 @@ export async function startNode(
       ],
     },
   );
-  await app.listen({ host: config.host, port: config.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const { url, port } = await listen(app, config);
   relay?.start();
   processor?.start();
   push?.start();
@@ -187,7 +185,7 @@ export async function startNode(
 
   return {
     role,
-    url: `http://${host}:${port}`,
+    url,
     port,
     config,
     app,

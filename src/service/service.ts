@@ -17,6 +17,7 @@ import { EmbeddedBus } from '../sqlite/embedded-bus.js';
 import { SqliteOrderStore } from '../sqlite/order-store.js';
 import { SqlitePaymentLedger } from '../sqlite/payment-ledger.js';
 import { VERSION } from '../version.js';
+import { listen } from './listen.js';
 import { Resilience } from './resilience.js';
 
 export interface RunningService {
@@ -130,10 +131,7 @@ export async function startService(
       ],
     },
   );
-  await app.listen({ host: config.host, port: config.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const { url, port } = await listen(app, config);
   if (push) push.start();
   else processor.start();
   resilience.start();
@@ -155,7 +153,7 @@ export async function startService(
   };
 
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     config,
     app,
