@@ -27,6 +27,8 @@ export interface AutoscalerOptions extends Partial<ScalingPolicy> {
   windowMs?: number;
   /** Decisions that changed the count kept for /stats. Default 20. */
   keep?: number;
+  /** Backlog readings whose minimum the decision uses. Default 3. */
+  backlogReadings?: number;
 }
 
 /**
@@ -38,6 +40,7 @@ export class Autoscaler {
   private readonly policy: ScalingPolicy;
   private readonly intervalMs: number;
   private readonly keep: number;
+  private readonly backlogReadings: number;
   private readonly windowMs: number;
   private rate: RateWindow;
   private running?: AbortController;
@@ -46,6 +49,8 @@ export class Autoscaler {
   private last?: ScalingDecision;
   private readonly changes: ScalingDecision[] = [];
   private startedAt = 0;
+  /** The last few backlog readings: a spike the workers clear within seconds is no reason to scale. */
+  private readonly backlogs: number[] = [];
   private disabledReason?: string;
 
   constructor(
@@ -64,9 +69,11 @@ export class Autoscaler {
       scaleUpCooldownMs: options.scaleUpCooldownMs ?? 3000,
       scaleDownCooldownMs: options.scaleDownCooldownMs ?? 30_000,
       tolerance: options.tolerance ?? 0.1,
+      headroom: options.headroom ?? 0.05,
     };
     this.intervalMs = options.intervalMs ?? 1000;
     this.keep = options.keep ?? 20;
+    this.backlogReadings = options.backlogReadings ?? 3;
     this.windowMs = options.windowMs ?? 10_000;
     this.rate = new RateWindow(this.windowMs);
   }
@@ -82,6 +89,7 @@ export class Autoscaler {
     this.disabledReason = undefined;
     this.startedAt = this.now();
     this.rate = new RateWindow(this.windowMs);
+    this.backlogs.length = 0;
     this.loop = this.run(running.signal);
   }
 
@@ -101,11 +109,13 @@ export class Autoscaler {
     const signal = await signals();
     const at = this.now();
     const arrivalRate = this.rate.add(at, signal.arrivals);
+    this.backlogs.push(signal.backlog);
+    if (this.backlogs.length > this.backlogReadings) this.backlogs.shift();
     const decision = decide(
       {
         at,
         arrivalRate,
-        backlog: signal.backlog,
+        backlog: Math.min(...this.backlogs),
         current: target.desiredWorkers,
         latencyMs: signal.latencyMs,
         slots: signal.slots,

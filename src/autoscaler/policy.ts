@@ -1,8 +1,9 @@
 /**
  * The autoscaler's decision, as a pure function of what it reads: target
- * tracking on the arrival rate (Little's law: λ × L workers keep up) plus a
- * term that works a backlog off within the target drain time, bounded and
- * damped by cool-downs so it does not flap.
+ * tracking on the arrival rate (Little's law: λ × L busy workers keep up; a
+ * little headroom keeps them from all being busy all the time) plus a term
+ * that works a backlog off within the target drain time, bounded, and damped
+ * by a dead band and cool-downs so it does not flap.
  */
 
 export interface ScalingPolicy {
@@ -18,6 +19,8 @@ export interface ScalingPolicy {
   scaleDownCooldownMs: number;
   /** A change smaller than this share of the current count is not worth making. Default 0.1. */
   tolerance?: number;
+  /** Spare share above λ × L. At exactly λ × L every worker is always busy and any burst queues. Default 0.05. */
+  headroom?: number;
 }
 
 export interface ScalingInputs {
@@ -55,10 +58,11 @@ export interface ScalingDecision {
 export function decide(inputs: ScalingInputs, policy: ScalingPolicy): ScalingDecision {
   const { at, arrivalRate, backlog, current, latencyMs, slots, lastChangeAt } = inputs;
   const tolerance = policy.tolerance ?? 0.1;
+  const headroom = policy.headroom ?? 0.05;
   // Workers beyond the provider's slots would only wait in its line.
   const cap = slots > 0 ? Math.min(policy.maxWorkers, slots) : policy.maxWorkers;
   const drainRate = backlog / (policy.targetDrainMs / 1000);
-  const raw = (arrivalRate + drainRate) * (latencyMs / 1000);
+  const raw = (arrivalRate * (1 + headroom) + drainRate) * (latencyMs / 1000);
   // The epsilon keeps 30.000000000004 from asking for a 31st worker.
   const desired = Math.min(cap, Math.max(policy.minWorkers, Math.ceil(raw - 1e-9)));
   const since = lastChangeAt === undefined ? Number.POSITIVE_INFINITY : at - lastChangeAt;
@@ -73,7 +77,7 @@ export function decide(inputs: ScalingInputs, policy: ScalingPolicy): ScalingDec
     reason,
     inputs: seen,
   });
-  const formula = `(${round(arrivalRate)}/s + ${backlog} queued ÷ ${policy.targetDrainMs / 1000} s) × ${latencyMs / 1000} s = ${round(raw)}`;
+  const formula = `(${round(arrivalRate)}/s × ${1 + headroom} + ${backlog} queued ÷ ${policy.targetDrainMs / 1000} s) × ${latencyMs / 1000} s = ${round(raw)}`;
 
   // A dead band on both sides: a measured rate always wobbles a little, and a
   // band only on the way down would ratchet the count up on every wobble. A
