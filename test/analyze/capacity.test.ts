@@ -1,10 +1,9 @@
 /** `flashsale analyze` reproduces the study's arithmetic. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { analyzeCapacity } from '../../src/analyze/capacity.js';
+import { flashsale } from '../loadtest/support/cli.js';
 
-const root = new URL('../..', import.meta.url).pathname;
 const close = (actual: number, expected: number, digits = 3) =>
   assert.ok(Math.abs(actual - expected) < 10 ** -digits, `${actual} ≠ ${expected}`);
 
@@ -58,17 +57,6 @@ test('a backlog that never drains, and a timeout shorter than a payment', () => 
   assert.equal(hopeless.syncFailureRate, 1);
   assert.throws(() => analyzeCapacity({ latencyS: 0 }), /latency/);
 });
-
-function flashsale(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', ...args],
-      { cwd: root },
-      (error, stdout, stderr) => resolve({ code: error ? ((error.code as number) ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 test('flashsale analyze prints the table and JSON', async () => {
   const text = await flashsale(['analyze']);

@@ -1,26 +1,13 @@
 /** `flashsale loadtest` as a user runs it: output, files in Locust's format, clear errors for bad flags. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readResultsJson } from '../../src/loadtest/results.js';
 import { tempDir } from '../support/service.js';
+import { flashsale } from './support/cli.js';
 import { parseCsv } from './support/csv-parse.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
-
-const root = new URL('../..', import.meta.url).pathname;
-
-function flashsale(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', ...args],
-      { cwd: root, env: { ...process.env, FLASHSALE_URL: '' } },
-      (error, stdout, stderr) => resolve({ code: error ? ((error.code as number) ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 // Locust's own column names (locust/stats.py), written out here so the test does not trust our constants.
 const LOCUST_PERCENTILES = ['50%', '66%', '75%', '80%', '90%', '95%', '98%', '99%', '99.9%', '99.99%', '100%'];

@@ -1,26 +1,13 @@
 /** The results JSON round-trips into `flashsale report`, as a user runs both commands. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { formatNumber } from '../../src/loadtest/format.js';
 import { readResultsJson } from '../../src/loadtest/results.js';
+import { flashsale } from '../loadtest/support/cli.js';
 import { startTestServer, type TestServer } from '../loadtest/support/test-server.js';
 import { tempDir } from '../support/service.js';
-
-const root = new URL('../..', import.meta.url).pathname;
-
-function flashsale(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', ...args],
-      { cwd: root },
-      (error, stdout, stderr) => resolve({ code: error ? ((error.code as number) ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 describe('flashsale loadtest → flashsale report', () => {
   let server: TestServer;
