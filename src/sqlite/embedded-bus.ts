@@ -78,11 +78,12 @@ export class EmbeddedBus implements MessageBus, TransactionalPublisher {
       killByReceipt: db.prepare(
         'UPDATE bus_messages SET dead = 1, dead_reason = ?, dead_at = ?, receipt = NULL WHERE id = ? AND queue = ? AND receipt = ? AND dead = 0',
       ),
+      // Totals come from the trigger-kept bus_counts; only the hidden messages (a
+      // few per worker) are counted, by an index range, so depth stays O(in flight).
       depth: db.prepare(
-        `SELECT COALESCE(SUM(dead = 0 AND visible_at <= @now), 0) AS visible,
-                COALESCE(SUM(dead = 0 AND visible_at > @now), 0) AS in_flight,
-                COALESCE(SUM(dead = 1), 0) AS dead
-         FROM bus_messages WHERE queue = @queue`,
+        `SELECT COALESCE((SELECT n FROM bus_counts WHERE queue = @queue AND dead = 0), 0) AS live,
+                (SELECT COUNT(*) FROM bus_messages WHERE queue = @queue AND dead = 0 AND visible_at > @now) AS in_flight,
+                COALESCE((SELECT n FROM bus_counts WHERE queue = @queue AND dead = 1), 0) AS dead`,
       ),
       nextVisible: db.prepare('SELECT MIN(visible_at) AS at FROM bus_messages WHERE queue = ? AND dead = 0'),
       deadList: db.prepare(
@@ -222,11 +223,11 @@ export class EmbeddedBus implements MessageBus, TransactionalPublisher {
 
   async depth(queue: string): Promise<QueueDepth> {
     const row = this.stmt.depth.get({ queue, now: this.deps.clock.now() }) as {
-      visible: number;
+      live: number;
       in_flight: number;
       dead: number;
     };
-    return { visible: row.visible, inFlight: row.in_flight, deadLetters: row.dead };
+    return { visible: row.live - row.in_flight, inFlight: row.in_flight, deadLetters: row.dead };
   }
 
   async listDeadLetters(queue: string, limit = 100): Promise<DeadLetter[]> {

@@ -90,7 +90,7 @@ export class SqliteOrderStore implements OrderStore {
         `INSERT INTO notifications (order_id, recipient, subject, body, created_at, delivery)
          VALUES (@order_id, @recipient, @subject, @body, @created_at, 'recorded')`,
       ),
-      countByStatus: db.prepare('SELECT status, COUNT(*) AS n FROM orders GROUP BY status'),
+      countByStatus: db.prepare('SELECT status, n FROM order_counts'),
       counts: db.prepare(
         `SELECT (SELECT COUNT(*) FROM orders) AS orders,
                 (SELECT COUNT(*) FROM bus_messages) + (SELECT COUNT(*) FROM outbox) AS messages,
