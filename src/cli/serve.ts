@@ -44,6 +44,7 @@ function printWelcome(service: { url: string; config: ServiceConfig }): void {
     `  database   ${config.store === 'postgres' ? 'postgres' : config.dbPath}${config.bus === 'sqs' ? ', bus sns/sqs' : ''}`,
     `  payments   ${config.payment.latencyMs} ms each, ${config.payment.slots === 0 ? 'unlimited' : config.payment.slots} slot(s); ${config.processor === 'push' ? 'push delivery (no queue workers)' : `workers ${config.workers}`}`,
     `  guards     ${describeResilience(config)}`,
+    `  dashboard  ${url}/dashboard`,
     `  API docs   ${url}/docs`,
     `  stats      ${url}/stats   metrics ${url}/metrics`,
     `  try        curl -si -X POST ${url}/orders/async -H 'content-type: application/json' \\`,
