@@ -44,6 +44,7 @@ export class EmbeddedBus implements MessageBus, TransactionalPublisher {
   private readonly subscriptions: Record<string, readonly string[]>;
   private readonly stmt;
   private lastExpiry = 0;
+  private readonly subscribed = new Map<string, readonly string[]>();
 
   constructor(
     private readonly deps: { database: SqliteDatabase; clock: Clock },
@@ -100,6 +101,7 @@ export class EmbeddedBus implements MessageBus, TransactionalPublisher {
   }
 
   async init(): Promise<void> {
+    this.subscribed.clear();
     await this.deps.database.write(() => {
       for (const [topic, queues] of Object.entries(this.subscriptions)) {
         for (const queue of queues) this.stmt.subscribe.run(topic, queue);
@@ -111,11 +113,24 @@ export class EmbeddedBus implements MessageBus, TransactionalPublisher {
     this.events.emit('closed');
   }
 
+  /**
+   * Queues subscribed to a topic. Subscriptions are set at init and never change
+   * while running, so they are read once per topic rather than once per order.
+   */
+  private queuesOf(topic: string): readonly string[] {
+    let queues = this.subscribed.get(topic);
+    if (!queues) {
+      queues = (this.stmt.queuesOf.all(topic) as Array<{ queue: string }>).map((row) => row.queue);
+      if (queues.length > 0) this.subscribed.set(topic, queues);
+    }
+    return queues;
+  }
+
   publishInTransaction(topic: string, bodies: readonly string[]): void {
-    const queues = this.stmt.queuesOf.all(topic) as Array<{ queue: string }>;
+    const queues = this.queuesOf(topic);
     if (queues.length === 0) throw new Error(`no queue is subscribed to topic ${topic}`);
     const now = this.deps.clock.now();
-    for (const { queue } of queues) {
+    for (const queue of queues) {
       for (const body of bodies) this.stmt.insert.run(queue, body, now, now);
     }
   }
