@@ -153,33 +153,38 @@ export class OrderProcessor {
         await this.idle();
         continue;
       }
-      let messages: BusMessage[];
-      try {
-        // One receive per 10 idle workers, all at once: they share one commit, so a
-        // large pool refills in one round trip instead of free/10 sequential ones.
-        this.receiving = new AbortController();
-        const signal = AbortSignal.any([this.stopper.signal, this.receiving.signal]);
-        // One receive per 10 workers listens on it: 100+ workers are expected, not a leak.
-        setMaxListeners(0, signal);
-        const batches = await Promise.all(
-          Array.from({ length: Math.ceil(free / 10) }, (_, i) =>
-            bus.receive(this.opts.queue, {
+      // One receive per 10 idle workers, all at once: they share one commit, so a
+      // large pool refills in one round trip instead of free/10 sequential ones.
+      this.receiving = new AbortController();
+      const signal = AbortSignal.any([this.stopper.signal, this.receiving.signal]);
+      // One receive per 10 workers listens on it: 100+ workers are expected, not a leak.
+      setMaxListeners(0, signal);
+      const results = await Promise.allSettled(
+        Array.from({ length: Math.ceil(free / 10) }, (_, i) =>
+          bus
+            .receive(this.opts.queue, {
               maxMessages: Math.min(10, free - i * 10),
               waitMs: this.opts.waitTimeMs,
               signal,
+            })
+            // Each receive's messages go to workers the moment it returns: waiting for
+            // the other receives' long polls would let their visibility lapse.
+            .then((messages) => {
+              for (const message of messages) this.dispatch(message);
             }),
-          ),
-        );
-        messages = batches.flat();
+        ),
+      );
+      const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (!failed) {
         backoff = 100;
-      } catch (error) {
-        if (!this.running || isAbortError(error)) break;
-        logger.warn({ err: error, retryInMs: backoff }, 'receive failed; retrying');
-        await clock.sleepReal(backoff).catch(() => undefined);
-        backoff = Math.min(backoff * 2, 5000);
         continue;
       }
-      for (const message of messages) this.dispatch(message);
+      if (!this.running) break;
+      // Aborted because the pool shrank or paused: go round again, nothing failed.
+      if (isAbortError(failed.reason)) continue;
+      logger.warn({ err: failed.reason, retryInMs: backoff }, 'receive failed; retrying');
+      await clock.sleepReal(backoff).catch(() => undefined);
+      backoff = Math.min(backoff * 2, 5000);
     }
   }
 
@@ -197,8 +202,13 @@ export class OrderProcessor {
     const { bus, logger } = this.deps;
     const queue = this.opts.queue;
     try {
-      if (outcome.action === 'done') await bus.ack(queue, message.receipt);
-      else if (outcome.action === 'retry') {
+      if (outcome.action === 'done') {
+        if (!(await bus.ack(queue, message.receipt))) {
+          // Its visibility lapsed and another delivery took it; that delivery finds
+          // the order settled and acknowledges it without a charge.
+          logger.warn({ messageId: message.id }, 'message was redelivered while being processed');
+        }
+      } else if (outcome.action === 'retry') {
         await bus.release(queue, message.receipt, this.opts.retryDelayMs * 2 ** Math.min(message.receiveCount - 1, 5));
       } else await bus.deadLetter(queue, message.receipt, outcome.reason);
     } catch (err) {
