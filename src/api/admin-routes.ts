@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Autoscaler } from '../autoscaler/autoscaler.js';
-import type { DeadLetters } from '../resilience/dead-letters.js';
+import type { DeadLetters } from '../processor/dead-letters.js';
 import type { ProcessingControl, WorkerPool } from '../resilience/processing-control.js';
 import { adminAuth } from './admin-auth.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Telemetry } from './telemetry.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 
 /** Health, Prometheus metrics and the JSON figures. */
 export const opsRoutes: FastifyPluginAsync<{ telemetry: Telemetry }> = async (app, { telemetry }) => {

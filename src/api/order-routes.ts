@@ -9,8 +9,8 @@ import type {
 import type { Checkout, SubmitOptions, SubmitResult } from '../core/checkout.js';
 import { FlashsaleError } from '../core/errors.js';
 import type { OrderStore } from '../core/ports.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import { IdempotencyHeaders, OrderIdParams, type OrderInputBody, OrderInputSchema } from './schemas.js';
-import type { Telemetry } from './telemetry.js';
 
 const order = { $ref: 'Order#' };
 const error = { $ref: 'Error#' };

@@ -3,11 +3,11 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify';
 import type { Checkout } from '../core/checkout.js';
 import type { OrderStore } from '../core/ports.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import { errorHandler } from './errors.js';
 import { opsRoutes } from './ops-routes.js';
 import { type OrderGuards, orderRoutes } from './order-routes.js';
 import { ErrorSchema, OrderInputSchema, OrderItemSchema, OrderSchema } from './schemas.js';
-import type { Telemetry } from './telemetry.js';
 
 export interface ApiDeps {
   checkout: Checkout;

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { DeadLetterView, RedriveResult } from '../resilience/dead-letters.js';
+import type { DeadLetterView, RedriveResult } from '../processor/dead-letters.js';
 import {
   AdminClient,
   AdminError,

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
-import type { Telemetry } from '../api/telemetry.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import { loadDashboardAssets } from './assets.js';
 import { DashboardSampler, type SamplerOptions } from './sampler.js';
 

@@ -1,5 +1,5 @@
 import * as hdr from 'hdr-histogram-js';
-import type { Telemetry } from '../api/telemetry.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 
 /** One reading of the dashboard: what the charts plot, in wall-clock units. */
 export interface DashboardPoint {

@@ -1,8 +1,8 @@
 import { Gauge } from 'prom-client';
-import type { Telemetry } from '../api/telemetry.js';
 import type { ServiceConfig } from '../config/config.js';
 import type { MessageBus } from '../core/ports.js';
 import type { ProcessDeps } from '../processor/process-message.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import { createHandler, type SnsHandler } from './handler.js';
 import { PushDispatcher } from './push-dispatcher.js';
 

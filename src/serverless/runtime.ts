@@ -35,7 +35,7 @@ export async function runtimeFromEnv(env: NodeJS.ProcessEnv): Promise<HandlerRun
     throw error;
   }
   const sender = config.notify.smtpUrl
-    ? new (await import('../notify/smtp-sender.js')).SmtpSender(config.notify.smtpUrl)
+    ? new (await import('../smtp/smtp-sender.js')).SmtpSender(config.notify.smtpUrl)
     : undefined;
   const { store } = storage;
   const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, { from: config.notify.from });
@@ -95,7 +95,7 @@ async function openGateway(
   ledger: PaymentLedger,
 ): Promise<PaymentGateway> {
   if (config.gatewayUrl) {
-    const { HttpGateway } = await import('../http-gateway/http-gateway.js');
+    const { HttpGateway } = await import('../payment/http-gateway.js');
     return new HttpGateway({ logger }, { url: config.gatewayUrl });
   }
   const { SimulatedGateway } = await import('../payment/simulated-gateway.js');

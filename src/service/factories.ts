@@ -2,7 +2,7 @@ import type { ServiceConfig } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
 import type { Outbox } from '../core/outbox.js';
 import type { Logger, MessageBus, OrderStore, PaymentGateway, PaymentLedger } from '../core/ports.js';
-import { HttpGateway } from '../http-gateway/http-gateway.js';
+import { HttpGateway } from '../payment/http-gateway.js';
 import { SimulatedGateway } from '../payment/simulated-gateway.js';
 import { PostgresDatabase } from '../postgres/database.js';
 import { PostgresOrderStore } from '../postgres/order-store.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { type ConfigOverrides, resolveConfig, type ServiceConfig } from '../config/config.js';
 import { ScaledClock } from '../core/clock.js';
-import { buildGatewayServer } from '../http-gateway/gateway-server.js';
+import { buildGatewayServer } from '../payment/gateway-server.js';
 import { SimulatedGateway } from '../payment/simulated-gateway.js';
 import { VERSION } from '../version.js';
 import { createLedger } from './factories.js';

@@ -1,21 +1,21 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import pino from 'pino';
 import { buildApi } from '../api/server.js';
-import { Telemetry } from '../api/telemetry.js';
 import { type ConfigOverrides, resolveConfig, type ServiceConfig } from '../config/config.js';
 import { Checkout } from '../core/checkout.js';
 import { ScaledClock } from '../core/clock.js';
 import { Notifier } from '../core/notifier.js';
 import type { EmailSender, MessageBus, OrderStore, PaymentGateway } from '../core/ports.js';
 import { type DashboardOptions, dashboardRoutes } from '../dashboard/routes.js';
-import { SmtpSender } from '../notify/smtp-sender.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { OrderProcessor } from '../processor/order-processor.js';
+import { Resilience } from '../resilience/resilience.js';
 import { PushDelivery } from '../serverless/push-delivery.js';
+import { SmtpSender } from '../smtp/smtp-sender.js';
+import { Telemetry } from '../telemetry/telemetry.js';
 import { VERSION } from '../version.js';
 import { createBackend, createGateway } from './factories.js';
 import { listen } from './listen.js';
-import { Resilience } from './resilience.js';
 
 /** api: takes orders (and relays their messages); worker: pays them; serve: both in one process. */
 export type NodeRole = 'api' | 'worker' | 'serve';

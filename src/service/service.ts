@@ -1,24 +1,24 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import pino from 'pino';
 import { buildApi } from '../api/server.js';
-import { Telemetry } from '../api/telemetry.js';
 import { type ConfigOverrides, resolveConfig, type ServiceConfig } from '../config/config.js';
 import { Checkout } from '../core/checkout.js';
 import { ScaledClock } from '../core/clock.js';
 import { Notifier } from '../core/notifier.js';
 import type { EmailSender } from '../core/ports.js';
 import { type DashboardOptions, dashboardRoutes } from '../dashboard/routes.js';
-import { SmtpSender } from '../notify/smtp-sender.js';
 import { SimulatedGateway } from '../payment/simulated-gateway.js';
 import { OrderProcessor } from '../processor/order-processor.js';
+import { Resilience } from '../resilience/resilience.js';
 import { PushDelivery } from '../serverless/push-delivery.js';
+import { SmtpSender } from '../smtp/smtp-sender.js';
 import { SqliteDatabase } from '../sqlite/database.js';
 import { EmbeddedBus } from '../sqlite/embedded-bus.js';
 import { SqliteOrderStore } from '../sqlite/order-store.js';
 import { SqlitePaymentLedger } from '../sqlite/payment-ledger.js';
+import { Telemetry } from '../telemetry/telemetry.js';
 import { VERSION } from '../version.js';
 import { listen } from './listen.js';
-import { Resilience } from './resilience.js';
 
 export interface RunningService {
   /** Base URL, e.g. http://127.0.0.1:8080 */

@@ -2,7 +2,7 @@ import { ListTopicsCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Clock } from '../core/clock.js';
 import { FlashsaleError } from '../core/errors.js';
-import { DeadLetterQueue } from './dead-letters.js';
+import { DeadLetterQueue } from './dead-letter-queue.js';
 import { findQueue } from './provision.js';
 
 export interface QueueInfo {

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { isAbortError } from '../../src/core/clock.js';
 import { PaymentError } from '../../src/core/errors.js';
-import { HttpGateway } from '../../src/http-gateway/http-gateway.js';
+import { HttpGateway } from '../../src/payment/http-gateway.js';
 import { type RunningGateway, startGatewayNode } from '../../src/service/gateway-node.js';
 import { SqliteDatabase } from '../../src/sqlite/database.js';
 import { SqlitePaymentLedger } from '../../src/sqlite/payment-ledger.js';

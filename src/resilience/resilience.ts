@@ -4,16 +4,16 @@ import { adminRoutes } from '../api/admin-routes.js';
 import type { OrderGuards } from '../api/order-routes.js';
 import { rateLimitGuard } from '../api/rate-limit.js';
 import { admissionGuard, breakerGuard } from '../api/sync-guards.js';
-import type { Telemetry } from '../api/telemetry.js';
 import { Autoscaler } from '../autoscaler/autoscaler.js';
 import type { ResilienceSettings } from '../config/resilience-settings.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger, MessageBus, OrderStore, PaymentGateway } from '../core/ports.js';
-import { AdmissionControl } from '../resilience/admission.js';
-import { BreakerGateway } from '../resilience/breaker-gateway.js';
-import { DeadLetters } from '../resilience/dead-letters.js';
-import { ProcessingControl, type WorkerPool } from '../resilience/processing-control.js';
-import { TokenBuckets } from '../resilience/token-bucket.js';
+import { DeadLetters } from '../processor/dead-letters.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import { AdmissionControl } from './admission.js';
+import { BreakerGateway } from './breaker-gateway.js';
+import { ProcessingControl, type WorkerPool } from './processing-control.js';
+import { TokenBuckets } from './token-bucket.js';
 
 const BREAKER_STATES = { closed: 0, open: 1, 'half-open': 2 } as const;
 

@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { isAbortError } from '../core/clock.js';
 import { FlashsaleError } from '../core/errors.js';
 import type { PaymentLedger, PaymentResult } from '../core/ports.js';
-import type { SimulatedGateway, SimulatedGatewayOptions } from '../payment/simulated-gateway.js';
+import type { SimulatedGateway, SimulatedGatewayOptions } from './simulated-gateway.js';
 
 export interface GatewayServerDeps {
   gateway: SimulatedGateway;
