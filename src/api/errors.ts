@@ -15,6 +15,15 @@ function fieldOf(path: string, missing?: string): string | undefined {
   return parts.reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
 }
 
+/**
+ * What a client is told when a dependency is down: which part, never the driver's
+ * text or the database's name (those go to the log).
+ */
+const UNAVAILABLE: Partial<Record<FlashsaleError['code'], string>> = {
+  store_unavailable: 'the order store is unavailable; try again shortly',
+  bus_unavailable: 'the message bus is unavailable; try again shortly',
+};
+
 const STATUS_OF: Partial<Record<FlashsaleError['code'], number>> = {
   not_found: 404,
   validation_error: 400,
@@ -53,6 +62,11 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       reply.code(413).send({ error: 'body_too_large', message: error.message });
       return;
+    case 'FLASHSALE_INVALID_UTF8':
+      reply
+        .code(400)
+        .send({ error: 'invalid_utf8', message: 'the body is not valid UTF-8; JSON must be encoded as UTF-8' });
+      return;
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       reply.code(400).send({ error: 'invalid_content_length', message: error.message });
       return;
@@ -63,6 +77,15 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   }
   if (error instanceof FlashsaleError) {
     const status = STATUS_OF[error.code] ?? 500;
+    const generic = UNAVAILABLE[error.code];
+    if (generic) {
+      // Per request at debug: during an outage every request fails alike, and the
+      // dependency's own state change is what gets logged at warn.
+      request.log.debug({ err: error, url: request.url }, 'dependency unavailable');
+      reply.header('Retry-After', '1');
+      reply.code(503).send({ error: error.code, message: generic });
+      return;
+    }
     if (error.retryable && status === 503) reply.header('Retry-After', '1');
     reply.code(status).send({ error: error.code, message: error.message });
     return;

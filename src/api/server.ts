@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify';
@@ -43,7 +44,8 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}): Promise
   // Routes by pattern, to answer 405 (with Allow) rather than 404 for a known path.
   const routes: Array<{ pattern: RegExp; method: string }> = [];
   app.addHook('onRoute', (route) => {
-    const pattern = new RegExp(`^${route.url.replace(/:[^/]+/g, '[^/]+')}/?$`);
+    // Exact paths only: a trailing slash is another path (404), so Allow never names a route it does not serve.
+    const pattern = new RegExp(`^${route.url.replace(/:[^/]+/g, '[^/]+')}$`);
     for (const method of [route.method].flat()) routes.push({ pattern, method });
   });
 
@@ -54,6 +56,19 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}): Promise
 
   // Orders are JSON only; Fastify's default text/plain parser would turn a mislabelled body into a vague 400.
   app.removeContentTypeParser('text/plain');
+  // JSON must be UTF-8 (RFC 8259): decoding bad bytes would store U+FFFD in place of what the client sent.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const bytes = body as Buffer;
+    if (!isUtf8(bytes)) {
+      done(
+        Object.assign(new Error('the body is not valid UTF-8'), { code: 'FLASHSALE_INVALID_UTF8', statusCode: 400 }),
+      );
+      return;
+    }
+    parseJson(request, bytes.toString('utf8'), done);
+  });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?', 1)[0] ?? '';

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { installProcessFaultHandlers } from '../telemetry/process-faults.js';
 import { VERSION } from '../version.js';
 import { analyzeCommand } from './analyze.js';
 import { apiCommand } from './api.js';
@@ -13,6 +14,8 @@ import { reportCommand } from './report.js';
 import { serveCommand } from './serve.js';
 import { workerCommand } from './worker.js';
 import { workersCommand } from './workers.js';
+
+installProcessFaultHandlers();
 
 const program = new Command('flashsale')
   .description('A flash-sale order pipeline that does not collapse, and the load lab that proves it.')

@@ -49,6 +49,11 @@ export function dashboardRoutes(deps: { telemetry: Telemetry }, options: Dashboa
         // Proxies that buffer would hold the readings back.
         'x-accel-buffering': 'no',
       });
+      // HEAD (derived from this GET) asks for the headers only: a stream would never end.
+      if (request.method === 'HEAD') {
+        res.end();
+        return;
+      }
       const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       res.write('retry: 1000\n\n');
       send('history', {

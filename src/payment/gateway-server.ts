@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { isAbortError } from '../core/clock.js';
 import { FlashsaleError } from '../core/errors.js';
 import type { PaymentLedger, PaymentResult } from '../core/ports.js';
+import { unhandledRejections } from '../telemetry/process-faults.js';
 import type { SimulatedGateway, SimulatedGatewayOptions } from './simulated-gateway.js';
 
 export interface GatewayServerDeps {
@@ -97,7 +98,12 @@ export async function buildGatewayServer(deps: GatewayServerDeps): Promise<Fasti
 
   app.get('/stats', async () => {
     const [charges, duplicates] = await Promise.all([ledger.count(), ledger.duplicates()]);
-    return { ...deps.info(), payments: payments(), ledger: { charges, duplicates } };
+    return {
+      ...deps.info(),
+      payments: payments(),
+      ledger: { charges, duplicates },
+      unhandled_rejections: unhandledRejections(),
+    };
   });
 
   function payments() {

@@ -3,6 +3,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { Clock } from '../core/clock.js';
 import type { GatewayStats, MessageBus, OrderStore } from '../core/ports.js';
 import type { ProcessorStats } from '../processor/order-processor.js';
+import { unhandledRejections } from './process-faults.js';
 
 /** Where the figures of /stats and /metrics come from; absent parts are left out. */
 export interface StatsSources {
@@ -116,6 +117,15 @@ export class Telemetry {
         labelNames: ['result'],
         registers,
       }),
+      unhandledRejections: new Counter({
+        name: 'flashsale_unhandled_rejections_total',
+        help: 'Promise rejections nobody handled (bugs; the process logs each and keeps running)',
+        registers,
+        collect() {
+          this.reset();
+          this.inc(unhandledRejections());
+        },
+      }),
       processed: new Gauge({
         name: 'flashsale_orders_processed',
         help: 'Orders the processor finished since start, by outcome',
@@ -204,6 +214,7 @@ export class Telemetry {
     stats.e2e_ms = summaryMs(this.e2e);
     stats.latency_ms = { async: summaryMs(this.orderLatency.async), sync: summaryMs(this.orderLatency.sync) };
     stats.requests = { total: this.requests.total, by_status: { ...this.requests.byStatus } };
+    stats.unhandled_rejections = unhandledRejections();
     for (const [name, section] of this.sections) stats[name] = await section();
     return stats;
   }

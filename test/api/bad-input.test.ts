@@ -8,7 +8,7 @@ const item = valid.items[0];
 interface Case {
   name: string;
   body?: unknown;
-  raw?: string;
+  raw?: string | Blob;
   contentType?: string;
   headers?: Record<string, string>;
   method?: string;
@@ -163,7 +163,20 @@ const cases: Case[] = [
     status: 400,
     error: 'validation_error',
   },
+  {
+    // "1234" for customer_id's digits would be fine; 0xC3 0x28 is not UTF-8 at all.
+    name: 'invalid UTF-8 inside a JSON string',
+    raw: new Blob([
+      '{"customer_id":1234,"items":[{"product_id":"FLASH-',
+      new Uint8Array([0xc3, 0x28]),
+      '","quantity":1,"price":29.99}]}',
+    ]),
+    status: 400,
+    error: 'invalid_utf8',
+  },
   { name: 'unknown route', body: valid, path: '/checkout/now', status: 404, error: 'not_found' },
+  { name: 'trailing slash on a POST route', body: valid, path: '/orders/sync/', status: 404, error: 'not_found' },
+  { name: 'trailing slash on a GET route', method: 'GET', path: '/health/', status: 404, error: 'not_found' },
   {
     name: 'wrong method on a known route',
     method: 'DELETE',
@@ -208,6 +221,7 @@ describe('bad input answers a 4xx naming the problem and stores nothing', () => 
           assert.ok(body.message.includes(c.field), `message names the field: ${body.message}`);
         }
         if (c.status === 405) assert.ok(response.headers.get('allow')?.includes('POST'));
+        if (c.status === 404) assert.equal(response.headers.get('allow'), null, 'a 404 names no methods');
         assert.deepEqual(await service.store.counts(), before);
         assert.deepEqual(await service.bus.depth('order-processing-queue'), depthBefore);
         assert.equal(await service.ledger.count(), 0);

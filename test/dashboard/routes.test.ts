@@ -54,6 +54,16 @@ describe('dashboard routes', () => {
   });
   after(() => service.stop());
 
+  test('HEAD on the event stream answers its headers and ends', async () => {
+    const response = await fetch(`${service.url}/dashboard/events`, {
+      method: 'HEAD',
+      signal: AbortSignal.timeout(5000),
+    });
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
+    assert.equal(await response.text(), '');
+  });
+
   test('/ redirects to /dashboard, which serves the page and its scripts from the package', async () => {
     const root = await fetch(`${service.url}/`, { redirect: 'manual' });
     assert.equal(root.status, 302);

@@ -15,6 +15,8 @@ export interface FlashsaleProcess {
   /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
   stop(graceMs?: number): Promise<void>;
   kill(): Promise<void>;
+  /** Unhandled promise rejections the process has counted (from /stats); must stay 0. */
+  unhandledRejections(): Promise<number>;
 }
 
 /**
@@ -67,5 +69,11 @@ export async function startFlashsale(
     child.kill('SIGKILL');
     await exited;
   };
-  return { name, child, url, output: () => stderr + stdout, exited, stop, kill };
+  const unhandledRejections = async () => {
+    const response = await fetch(`${url}/stats`);
+    const stats = (await response.json()) as { unhandled_rejections?: number };
+    if (typeof stats.unhandled_rejections !== 'number') throw new Error(`${name}: /stats has no unhandled_rejections`);
+    return stats.unhandled_rejections;
+  };
+  return { name, child, url, output: () => stderr + stdout, exited, stop, kill, unhandledRejections };
 }
