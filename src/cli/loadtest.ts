@@ -143,7 +143,7 @@ export function loadtestCommand(): Command {
       '--expect <codes>',
       'status codes that count as success, e.g. 200,201 (default: 200 sync, 202 async, 2xx other)',
     )
-    .option('--connections <n>', 'most TCP connections (default: one per user; 1000 open loop)')
+    .option('--connections <n>', 'most TCP connections per target (default: one per user; 1000 open loop)')
     .option('--seed <n>', 'seed of the random waits and payloads (default: random, recorded)')
     .option('--name <label>', 'name of the run (default: <scenario>-<endpoint>)')
     .option('-o, --out <dir>', 'folder for results', 'results')
