@@ -1,6 +1,10 @@
 import { Argument, Command, Option } from 'commander';
 import {
+  DEFAULT_EXIT_CODE_ON_ERROR,
   describeConfig,
+  describeTarget,
+  EXIT_THRESHOLDS,
+  EXIT_USAGE,
   formatSummary,
   type LoadTestOptions,
   parseDuration,
@@ -8,8 +12,10 @@ import {
   parseWait,
   progressPrinter,
   runLoadTest,
+  runOutcome,
   SCENARIOS,
   saveResults,
+  summaryJson,
   TargetUnreachableError,
   UsageError,
 } from '../loadtest/index.js';
@@ -39,7 +45,9 @@ export interface LoadtestFlags {
   name?: string;
   out: string;
   csv?: string;
-  json?: string;
+  json?: boolean;
+  jsonFile?: string;
+  threshold: string[];
   save: boolean;
   stats: boolean;
   track?: string;
@@ -89,6 +97,7 @@ export function optionsFromFlags(
   if (!flags.stats) options.sampleServer = false;
   if (flags.track) options.trackOrders = parseCount(flags.track, '--track', { min: 0 });
   if (flags.trackWait) options.trackWaitMs = parseDuration(flags.trackWait, '--track-wait');
+  if (flags.threshold.length > 0) options.thresholds = flags.threshold;
   return options;
 }
 
@@ -98,7 +107,10 @@ export function loadtestCommand(): Command {
     .addArgument(
       new Argument('[scenario]', 'built-in scenario whose settings are the defaults').choices(Object.keys(SCENARIOS)),
     )
-    .option('-H, --host <url>', `target base URL [env FLASHSALE_URL] (default: ${DEFAULT_TARGET})`)
+    .option(
+      '-H, --host <url[,url…]>',
+      `target base URL; several take requests in turn [env FLASHSALE_URL] (default: ${DEFAULT_TARGET})`,
+    )
     .option('-e, --endpoint <which>', 'sync (POST /orders/sync), async (POST /orders/async) or a path (default: sync)')
     .option('-u, --users <n>', 'closed loop: number of virtual users')
     .option('-r, --spawn-rate <n>', 'closed loop: users started per second')
@@ -131,7 +143,7 @@ export function loadtestCommand(): Command {
       '--expect <codes>',
       'status codes that count as success, e.g. 200,201 (default: 200 sync, 202 async, 2xx other)',
     )
-    .option('--connections <n>', 'most TCP connections (default: one per user; 1000 open loop)')
+    .option('--connections <n>', 'most TCP connections per target (default: one per user; 1000 open loop)')
     .option('--seed <n>', 'seed of the random waits and payloads (default: random, recorded)')
     .option('--name <label>', 'name of the run (default: <scenario>-<endpoint>)')
     .option('-o, --out <dir>', 'folder for results', 'results')
@@ -139,7 +151,8 @@ export function loadtestCommand(): Command {
       '--csv <prefix>',
       'Locust CSV prefix: writes PREFIX_stats.csv, _stats_history.csv, _failures.csv (default: <out>/<name>-<time>)',
     )
-    .option('--json <file>', 'results JSON file (default: <out>/<name>-<time>.json)')
+    .option('--json-file <file>', 'results JSON file (default: <out>/<name>-<time>.json)')
+    .option('--json', 'print the summary as JSON on stdout (progress stays on stderr)')
     .option('--no-save', 'write no result files')
     .option('--no-stats', 'do not sample the target’s /stats')
     .option('--track <n>', 'accepted async orders to follow to payment, 0 = none (default: 200)')
@@ -149,7 +162,17 @@ export function loadtestCommand(): Command {
     )
     .option('-q, --quiet', 'print only the summary')
     .option('--list', 'list the built-in scenarios and exit')
-    .option('--exit-code-on-error <n>', 'exit code when any request failed (failures are measurements here)', '0')
+    .option(
+      '--threshold <expr>',
+      'pass/fail criterion, repeatable: p95<100ms, failures<1%, rps>50 (see below)',
+      (value: string, list: string[]) => [...list, value],
+      [] as string[],
+    )
+    .option(
+      '--exit-code-on-error <n>',
+      'exit code when any request failed, as Locust; 0 = failures do not fail the run',
+      String(DEFAULT_EXIT_CODE_ON_ERROR),
+    )
     .addHelpText(
       'after',
       `
@@ -158,12 +181,28 @@ ${Object.values(SCENARIOS)
   .map((s) => `  ${s.name.padEnd(9)} ${s.description}`)
   .join('\n')}
 
+Thresholds (k6's vocabulary; judged in study units, as the summary shows them):
+  p50 p90 p95 p99 p99.9 p(N) avg min max med   response time: 100, 100ms, 1.5s
+  failures                                     share of requests failed: 1%, 0.01
+  failed, requests                             counts
+  rps, successes/s, failures/s                 per second
+  operators < <= > >= ==                       e.g. --threshold 'p95<100ms' --threshold 'failures<1%'
+A threshold on failures or failed replaces the any-failure rule of --exit-code-on-error.
+
+Exit codes:
+  0   all thresholds met and no request failed (or failures were accepted)
+  1   a request failed (--exit-code-on-error N sets the code, 0 turns it off), or the target is unreachable
+  2   usage error: a bad flag or threshold; nothing was run
+  ${EXIT_THRESHOLDS}  a threshold was crossed (k6's code); it wins over failed requests
+
 Examples:
   flashsale loadtest normal                      the study's baseline on POST /orders/sync
   flashsale loadtest flash --endpoint async      20 users against the async checkout
   flashsale loadtest flash-60 --run-time 5m      60 orders/s at fixed times for 5 minutes
   flashsale loadtest --endpoint /health --users 50 --wait 0 --run-time 10s
   flashsale loadtest flash --csv results/flash   Locust's CSV files under that prefix
+  flashsale loadtest flash-60 --endpoint async --run-time 20s --threshold 'p99<100ms' --threshold 'failures<1%'
+  flashsale loadtest normal --host http://127.0.0.1:8080,http://127.0.0.1:8081   two targets in turn
 
 A 200 (sync) or 202 (async) answer is a success; anything else, a timeout or a
 connection error is a failure. With a time scale (auto-detected from a flashsale
@@ -180,7 +219,6 @@ async function loadtestAction(scenario: string | undefined, flags: LoadtestFlags
     for (const s of Object.values(SCENARIOS)) process.stdout.write(`${s.name.padEnd(9)} ${s.description}\n`);
     return 0;
   }
-  const exitOnError = Number(flags.exitCodeOnError);
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -190,37 +228,39 @@ async function loadtestAction(scenario: string | undefined, flags: LoadtestFlags
   process.on('SIGINT', onSigint);
   const printer = progressPrinter(process.stderr, flags.quiet ? 'off' : flags.progress);
   try {
-    if (!Number.isInteger(exitOnError) || exitOnError < 0 || exitOnError > 255) {
-      throw new UsageError(`--exit-code-on-error: expected 0–255, got "${flags.exitCodeOnError}"`);
-    }
+    const exitCodeOnError = parseCount(flags.exitCodeOnError, '--exit-code-on-error', { min: 0 });
+    if (exitCodeOnError > 255) throw new UsageError(`--exit-code-on-error: expected 0–255, got ${exitCodeOnError}`);
     const options = optionsFromFlags(scenario, flags);
     const result = await runLoadTest(options, {
       signal: controller.signal,
       progressIntervalMs: printer.intervalMs,
       onStart: (config) => {
-        if (!flags.quiet) {
-          process.stderr.write(`${config.label}: ${config.method} ${config.path} on ${config.host}\n`);
-          process.stderr.write(`${describeConfig(config)}\n`);
-        }
+        if (!flags.quiet)
+          process.stderr.write(`${config.label}: ${describeTarget(config)}\n${describeConfig(config)}\n`);
       },
       onProgress: (p) => printer.update(p),
     });
     printer.done();
-    process.stdout.write(`\n${formatSummary(result, { header: Boolean(flags.quiet) })}\n`);
-    if (flags.save) {
-      const written = await saveResults(result, {
-        dir: flags.out,
-        ...(flags.csv ? { csvPrefix: flags.csv } : {}),
-        ...(flags.json ? { jsonFile: flags.json } : {}),
-      });
-      process.stdout.write(`\nResults: ${written.join(', ')}\n`);
-    }
-    return result.summary.failures > 0 ? exitOnError : 0;
+    const outcome = runOutcome(result, { exitCodeOnError });
+    // --json keeps stdout to one JSON document; the human summary is printed before the files are written.
+    if (!flags.json) process.stdout.write(`\n${formatSummary(result, { header: Boolean(flags.quiet) })}\n`);
+    const files = flags.save
+      ? await saveResults(result, {
+          dir: flags.out,
+          ...(flags.csv ? { csvPrefix: flags.csv } : {}),
+          ...(flags.jsonFile ? { jsonFile: flags.jsonFile } : {}),
+        })
+      : [];
+    if (flags.json) process.stdout.write(`${JSON.stringify(summaryJson(result, files, outcome), null, 2)}\n`);
+    else if (files.length > 0) process.stdout.write(`\nResults: ${files.join(', ')}\n`);
+    if (outcome.exitCode !== 0)
+      process.stderr.write(`flashsale loadtest: ${outcome.reason} (exit ${outcome.exitCode})\n`);
+    return outcome.exitCode;
   } catch (error) {
     printer.done();
     if (error instanceof UsageError) {
       process.stderr.write(`flashsale loadtest: ${error.message}\n(run with --help for usage)\n`);
-      return 2;
+      return EXIT_USAGE;
     }
     if (error instanceof TargetUnreachableError) {
       process.stderr.write(`flashsale loadtest: ${error.message}\n`);

@@ -5,13 +5,24 @@
  */
 import { UsageError } from './parse.js';
 import type { PayloadKind } from './payload.js';
-import { defaultLatencyClock, type LatencyClock, type LoadMode } from './results.js';
+import {
+  defaultLatencyClock,
+  type LatencyClock,
+  type LoadMode,
+  type LoadTestConfig,
+  type ServerInfo,
+  type Threshold,
+} from './results.js';
 import { SCENARIOS, scenarioNames } from './scenarios.js';
+import { parseThresholds } from './thresholds.js';
 
 /** Durations are simulated milliseconds; the time scale turns them into wall time. */
 export interface LoadTestOptions {
-  /** Base URL of the target, e.g. `http://127.0.0.1:3000`. */
-  host: string;
+  /**
+   * Base URL of the target, e.g. `http://127.0.0.1:3000`; several (a list, or
+   * joined by commas) take the requests in turn, round robin.
+   */
+  host: string | readonly string[];
   /** Built-in scenario whose settings are the defaults. Default `normal`. */
   scenario?: string;
   /** `sync` (POST /orders/sync), `async` (POST /orders/async) or any path. Default `sync`. */
@@ -55,11 +66,15 @@ export interface LoadTestOptions {
   trackWaitMs?: number;
   /** Keep one record per request in the results. Default false. */
   recordRequests?: boolean;
+  /** Pass/fail criteria such as `p95<100ms` (thresholds.ts), judged at the end. Default none. */
+  thresholds?: readonly string[];
 }
 
 /** Options with every default filled in, before the time scale is known. */
 export interface LoadPlan {
+  /** The targets joined by commas, as --host takes them. */
   host: string;
+  hosts: string[];
   scenario: string;
   label: string;
   endpoint: string;
@@ -83,6 +98,7 @@ export interface LoadPlan {
   trackOrders: number;
   trackWaitMs: number;
   recordRequests: boolean;
+  thresholds: Threshold[];
 }
 
 const ENDPOINTS: Record<string, string> = { sync: '/orders/sync', async: '/orders/async' };
@@ -93,7 +109,7 @@ export function resolvePlan(options: LoadTestOptions): LoadPlan {
   if (!scenario) {
     throw new UsageError(`unknown scenario "${scenarioName}" (choose one of: ${scenarioNames().join(', ')})`);
   }
-  const host = normalizeHost(options.host);
+  const hosts = normalizeHosts(options.host);
   const endpoint = options.endpoint ?? 'sync';
   const path = ENDPOINTS[endpoint] ?? endpoint;
   if (!path.startsWith('/')) {
@@ -110,7 +126,8 @@ export function resolvePlan(options: LoadTestOptions): LoadPlan {
   const closedDefaults = scenario.mode === 'closed' ? scenario : SCENARIOS.normal!;
 
   const plan: LoadPlan = {
-    host,
+    host: hosts.join(','),
+    hosts,
     scenario: scenarioName,
     label: options.label ?? `${scenarioName}-${ENDPOINTS[endpoint] ? endpoint : slug(path)}`,
     endpoint,
@@ -134,11 +151,50 @@ export function resolvePlan(options: LoadTestOptions): LoadPlan {
     trackOrders: options.trackOrders ?? 200,
     trackWaitMs: options.trackWaitMs ?? 0,
     recordRequests: options.recordRequests ?? false,
+    thresholds: parseThresholds(options.thresholds ?? []),
   };
   plan.stopTimeoutMs = options.stopTimeoutMs ?? (mode === 'open' ? plan.timeoutMs : 0);
   if (mode === 'closed' && plan.connections === null) plan.connections = plan.users;
   validate(plan);
   return plan;
+}
+
+/** The run's configuration once the time scale is known (from the flag, else the server's /stats, else 1). */
+export function settleConfig(plan: LoadPlan, info: ServerInfo | undefined, notes: string[]): LoadTestConfig {
+  let timeScale = 1;
+  let timeScaleSource: LoadTestConfig['timeScaleSource'] = 'default';
+  if (plan.timeScale !== 'auto') {
+    timeScale = plan.timeScale;
+    timeScaleSource = 'flag';
+    if (info?.timeScale !== undefined && info.timeScale !== timeScale) {
+      notes.push(`the server runs at time scale ${info.timeScale} but this run used ${timeScale}`);
+    }
+  } else if (info?.timeScale !== undefined) {
+    timeScale = info.timeScale;
+    timeScaleSource = 'server';
+  }
+  return {
+    scenario: plan.scenario,
+    label: plan.label,
+    host: plan.host,
+    hosts: plan.hosts,
+    endpoint: plan.endpoint,
+    path: plan.path,
+    method: plan.method,
+    payload: plan.payload,
+    mode: plan.mode,
+    ...(plan.mode === 'closed'
+      ? { users: plan.users, spawnRate: plan.spawnRate, waitMs: plan.waitMs }
+      : { rate: plan.rate }),
+    runTimeMs: plan.runTimeMs,
+    timeoutMs: plan.timeoutMs,
+    stopTimeoutMs: plan.stopTimeoutMs,
+    timeScale,
+    timeScaleSource,
+    latencyClock: plan.latencyClock,
+    seed: plan.seed,
+    connections: plan.connections,
+  };
 }
 
 function validate(plan: LoadPlan): void {
@@ -168,6 +224,14 @@ export function checkTimeScale(scale: number): void {
   if (!(scale > 0) || !Number.isFinite(scale)) {
     throw new UsageError(`--time-scale: expected a positive number or "auto", got ${scale}`);
   }
+}
+
+function normalizeHosts(host: string | readonly string[]): string[] {
+  const list = (typeof host === 'string' ? host.split(',') : host).map((h) => h.trim());
+  if (list.length === 0 || list.some((h) => h === '')) {
+    throw new UsageError(`--host: expected URL[,URL…], got "${String(host)}"`);
+  }
+  return list.map(normalizeHost);
 }
 
 function normalizeHost(host: string): string {

@@ -9,6 +9,8 @@ import type { EndToEnd } from './results.js';
 
 interface Tracked {
   id: string;
+  /** The target that accepted the order: it surely knows it. */
+  host: string;
   status?: string;
   e2eMs?: number;
 }
@@ -27,7 +29,7 @@ export class OrderTracker {
   }
 
   /** Offers the body of an accepted order; reservoir sampling keeps `capacity` of them uniformly. */
-  offer(body: Buffer | undefined): void {
+  offer(body: Buffer | undefined, host: string): void {
     if (!body || this.capacity === 0) return;
     this.seen++;
     let slot = this.tracked.length;
@@ -36,26 +38,34 @@ export class OrderTracker {
       if (slot >= this.capacity) return;
     }
     const id = orderId(body);
-    if (id) this.tracked[slot] = { id };
+    if (id) this.tracked[slot] = { id, host };
   }
 
   /**
    * Reads every tracked order until all are paid or failed, or `waitMs` (wall) has
    * passed; `waitMs` 0 reads each once. Undefined when nothing was tracked.
    */
-  async resolve(host: string, waitMs: number, pollMs: number): Promise<EndToEnd | undefined> {
+  async resolve(waitMs: number, pollMs: number): Promise<EndToEnd | undefined> {
     if (this.tracked.length === 0) return undefined;
-    const pool = new Pool(host, { connections: 8 });
+    const pools = new Map<string, Pool>();
+    const poolOf = (host: string) => {
+      let pool = pools.get(host);
+      if (!pool) {
+        pool = new Pool(host, { connections: 8 });
+        pools.set(host, pool);
+      }
+      return pool;
+    };
     const deadline = performance.now() + waitMs;
     try {
       for (;;) {
         const open = this.tracked.filter((t) => !isFinal(t.status));
-        await mapLimit(open, 8, (t) => this.read(pool, t));
+        await mapLimit(open, 8, (t) => this.read(poolOf(t.host), t));
         if (this.tracked.every((t) => isFinal(t.status)) || performance.now() + pollMs > deadline) break;
         await new Promise((resolve) => setTimeout(resolve, pollMs));
       }
     } finally {
-      await pool.close();
+      await Promise.all([...pools.values()].map((pool) => pool.close()));
     }
     return this.figures();
   }

@@ -27,7 +27,10 @@ export interface LoadTestConfig {
   scenario: string;
   /** Name of the run, used for file names and report headings. */
   label: string;
+  /** The target as given to --host: one base URL, or several joined by commas. */
   host: string;
+  /** Every target; requests go to them in turn (round robin). Absent in results written before 0.2. */
+  hosts?: string[];
   /** `sync`, `async` or the path given to --endpoint. */
   endpoint: string;
   path: string;
@@ -141,6 +144,35 @@ export interface EndToEnd {
   maxMs: number;
 }
 
+/** Requests recorded per target, when the run spread them over several. */
+export interface TargetFigures {
+  host: string;
+  requests: number;
+  failures: number;
+}
+
+/** Units a threshold is judged in: response times in ms, a share of requests (0–1), a rate per second, a count. */
+export type ThresholdUnit = 'ms' | 'share' | 'per-second' | 'count';
+export type ThresholdOperator = '<' | '<=' | '>' | '>=' | '==';
+
+/** A pass/fail criterion on the run's figures, e.g. `p95<100ms` (see thresholds.ts). */
+export interface Threshold {
+  /** As written on the command line. */
+  expression: string;
+  /** Canonical metric: p95, p99.9, avg, min, max, med, failures, failed, requests, rps, successes/s, failures/s. */
+  metric: string;
+  op: ThresholdOperator;
+  /** In `unit`: 100 for 100ms, 0.01 for 1%. */
+  limit: number;
+  unit: ThresholdUnit;
+}
+
+export interface ThresholdResult extends Threshold {
+  /** The run's figure in study units (`unit`), or null when no request was measured. */
+  measured: number | null;
+  passed: boolean;
+}
+
 export interface EncodedHistogram {
   encoding: 'hdr-compressed-base64';
   unit: 'us';
@@ -181,6 +213,10 @@ export interface LoadTestResult {
   series: SeriesPoint[];
   server?: { info: ServerInfo; samples: ServerSample[] };
   endToEnd?: EndToEnd;
+  /** Per target, when requests were spread over several hosts. */
+  targets?: TargetFigures[];
+  /** The --threshold criteria and whether the run met each. */
+  thresholds?: ThresholdResult[];
   requests?: RequestRecord[];
 }
 

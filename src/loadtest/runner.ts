@@ -6,13 +6,15 @@
 import type { Dispatcher } from 'undici';
 import { ClosedLoop, type Driver, type Fire, OpenLoop } from './drivers.js';
 import { createRequester, type Requester, type SettledRequest } from './http-client.js';
-import { type LoadPlan, type LoadTestOptions, resolvePlan, successPredicate } from './options.js';
+import { type LoadPlan, type LoadTestOptions, resolvePlan, settleConfig, successPredicate } from './options.js';
 import { OrderTracker } from './order-tracker.js';
 import { formatDuration } from './parse.js';
 import { bodyFactory, createRandom } from './payload.js';
 import { assembleResult, type Completion, StatsRecorder, type WindowFigures } from './recorder.js';
-import type { LoadTestConfig, LoadTestResult, ServerInfo, ServerSample } from './results.js';
-import { probeServer, ServerSampler, serverInfo } from './server-stats.js';
+import type { LoadTestConfig, LoadTestResult, ServerInfo, ServerSample, TargetFigures } from './results.js';
+import { RoundRobinRequester } from './round-robin.js';
+import { probeTargets, ServerSampler, serverInfo } from './server-stats.js';
+import { evaluateThresholds } from './thresholds.js';
 
 /** The target could not be reached at all; nothing was measured. */
 export class TargetUnreachableError extends Error {
@@ -49,53 +51,19 @@ export interface RunHooks {
 
 export async function runLoadTest(options: LoadTestOptions, hooks: RunHooks = {}): Promise<LoadTestResult> {
   const plan = resolvePlan(options);
-  const probe = await probeServer(plan.host);
+  const probe = await probeTargets(plan.hosts);
   if (!probe.reachable) {
     throw new TargetUnreachableError(
-      `cannot reach ${plan.host}: ${probe.error} (is the server running? try: flashsale serve)`,
+      `cannot reach ${probe.host}: ${probe.error} (is the server running? try: flashsale serve)`,
     );
   }
   const info = probe.stats ? serverInfo(probe.stats) : undefined;
-  const notes: string[] = [];
+  const notes = [...probe.notes];
   const config = settleConfig(plan, info, notes);
   hooks.onStart?.(config);
-  return new Run(plan, config, info, notes, hooks).execute();
-}
-
-function settleConfig(plan: LoadPlan, info: ServerInfo | undefined, notes: string[]): LoadTestConfig {
-  let timeScale = 1;
-  let timeScaleSource: LoadTestConfig['timeScaleSource'] = 'default';
-  if (plan.timeScale !== 'auto') {
-    timeScale = plan.timeScale;
-    timeScaleSource = 'flag';
-    if (info?.timeScale !== undefined && info.timeScale !== timeScale) {
-      notes.push(`the server runs at time scale ${info.timeScale} but this run used ${timeScale}`);
-    }
-  } else if (info?.timeScale !== undefined) {
-    timeScale = info.timeScale;
-    timeScaleSource = 'server';
-  }
-  return {
-    scenario: plan.scenario,
-    label: plan.label,
-    host: plan.host,
-    endpoint: plan.endpoint,
-    path: plan.path,
-    method: plan.method,
-    payload: plan.payload,
-    mode: plan.mode,
-    ...(plan.mode === 'closed'
-      ? { users: plan.users, spawnRate: plan.spawnRate, waitMs: plan.waitMs }
-      : { rate: plan.rate }),
-    runTimeMs: plan.runTimeMs,
-    timeoutMs: plan.timeoutMs,
-    stopTimeoutMs: plan.stopTimeoutMs,
-    timeScale,
-    timeScaleSource,
-    latencyClock: plan.latencyClock,
-    seed: plan.seed,
-    connections: plan.connections,
-  };
+  const result = await new Run(plan, config, info, probe.statsHost, notes, hooks).execute();
+  if (plan.thresholds.length > 0) result.thresholds = evaluateThresholds(plan.thresholds, result);
+  return result;
 }
 
 class Run {
@@ -110,6 +78,8 @@ class Run {
   private drained: (() => void) | undefined;
   private readonly timeoutText: string;
   private readonly isSuccess: (status: number) => boolean;
+  /** Requests recorded per target (reported when there are several). */
+  private readonly targets: TargetFigures[];
   private readonly scratch: Completion = {
     latencyMs: 0,
     ok: false,
@@ -123,6 +93,7 @@ class Run {
     private readonly plan: LoadPlan,
     private readonly config: LoadTestConfig,
     private readonly info: ServerInfo | undefined,
+    private readonly statsHost: string | undefined,
     private readonly notes: string[],
     private readonly hooks: RunHooks,
   ) {
@@ -133,12 +104,16 @@ class Run {
         ? `timeout: no answer within ${formatDuration(config.timeoutMs)}`
         : `timeout: no answer within ${formatDuration(config.timeoutMs)} (${formatDuration(timeoutWall)} of wall time at scale ${this.scale})`;
     this.isSuccess = successPredicate(plan.expectStatus);
-    this.requester = createRequester(plan.host, {
-      timeoutMs: timeoutWall,
-      connections: plan.connections,
-      keepBody: plan.trackOrders > 0 && plan.payload === 'order',
-      onSettled: (request) => this.onSettled(request),
-    });
+    this.targets = plan.hosts.map((host) => ({ host, requests: 0, failures: 0 }));
+    const requesters = this.targets.map((target) =>
+      createRequester(target.host, {
+        timeoutMs: timeoutWall,
+        connections: plan.connections,
+        keepBody: plan.trackOrders > 0 && plan.payload === 'order',
+        onSettled: (request) => this.onSettled(request, target),
+      }),
+    );
+    this.requester = requesters.length === 1 ? requesters[0]! : new RoundRobinRequester(requesters);
     this.recorder = new StatsRecorder({
       method: plan.method,
       name: plan.path,
@@ -173,7 +148,7 @@ class Run {
   }
 
   /** Records a settled request; one scratch object serves every request (the recorder copies what it keeps). */
-  private onSettled(r: SettledRequest): void {
+  private onSettled(r: SettledRequest, target: TargetFigures): void {
     const c = this.scratch;
     c.latencyMs = r.endedAt - r.intendedAt;
     c.intendedMs = r.intendedAt - this.startTime;
@@ -186,7 +161,7 @@ class Run {
       if (c.ok) {
         c.kind = undefined;
         c.error = undefined;
-        if (r.status === 202) this.tracker.offer(r.body);
+        if (r.status === 202) this.tracker.offer(r.body, target.host);
       } else {
         c.kind = 'http';
         c.error = `HTTP ${r.status}${r.statusText ? ` ${r.statusText}` : ''}`;
@@ -199,6 +174,8 @@ class Run {
       c.error = r.kind === 'timeout' ? this.timeoutText : `connection error: ${r.code}`;
     }
     this.recorder.record(c);
+    target.requests++;
+    if (!c.ok) target.failures++;
     if (this.drained && this.requester.inFlight === 0) this.drained();
     r.then?.();
   }
@@ -207,9 +184,9 @@ class Run {
     const { plan, scale } = this;
     const startedAt = new Date();
     this.startTime = performance.now();
-    if (this.info && plan.sampleServer !== false) {
+    if (this.info && this.statsHost && plan.sampleServer !== false) {
       this.sampler = new ServerSampler(
-        plan.host,
+        this.statsHost,
         Math.max(1000 * scale, 20),
         (wallMs) => wallMs / (1000 * scale),
         this.startTime,
@@ -232,7 +209,7 @@ class Run {
     await this.sampler?.stop();
 
     this.phase = 'tracking';
-    const endToEnd = await this.tracker.resolve(plan.host, plan.trackWaitMs * scale, Math.max(1000 * scale, 20));
+    const endToEnd = await this.tracker.resolve(plan.trackWaitMs * scale, Math.max(1000 * scale, 20));
     clearInterval(ticker);
     await this.requester.close();
     return this.assemble(startedAt, durationMs, cancelledAtStop, endToEnd);
@@ -304,7 +281,7 @@ class Run {
     if (cancelledAtStop > 0) {
       this.notes.push(`${cancelledAtStop} request(s) still in flight at the end were abandoned and not counted`);
     }
-    return assembleResult(this.recorder, {
+    const result = assembleResult(this.recorder, {
       config: this.config,
       startedAt,
       endedAt: new Date(),
@@ -314,5 +291,7 @@ class Run {
       ...(this.info ? { server: { info: this.info, samples: this.sampler?.samples ?? [] } } : {}),
       ...(endToEnd ? { endToEnd } : {}),
     });
+    if (this.targets.length > 1) result.targets = this.targets;
+    return result;
   }
 }

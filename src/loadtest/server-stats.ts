@@ -24,6 +24,37 @@ export async function probeServer(host: string, timeoutMs = 3000): Promise<Probe
   }
 }
 
+/** What the probes of every target found: the first unreachable one, or which one /stats is read from. */
+export type TargetsProbe =
+  | { reachable: false; host: string; error: string }
+  | { reachable: true; statsHost: string | undefined; stats: Record<string, unknown> | undefined; notes: string[] };
+
+/**
+ * Probes every target at once. /stats is read from the first flashsale target:
+ * behind one store and queue, every node shows the same queue and orders.
+ */
+export async function probeTargets(hosts: readonly string[]): Promise<TargetsProbe> {
+  const probes = await Promise.all(hosts.map((host) => probeServer(host)));
+  const notes: string[] = [];
+  let statsHost: string | undefined;
+  let stats: Record<string, unknown> | undefined;
+  for (const [i, probe] of probes.entries()) {
+    const host = hosts[i]!;
+    if (!probe.reachable) return { reachable: false, host, error: probe.error };
+    if (!probe.stats) continue;
+    if (!stats) {
+      statsHost = host;
+      stats = probe.stats;
+    } else if (probe.stats.time_scale !== stats.time_scale) {
+      notes.push(
+        `${host} runs at time scale ${String(probe.stats.time_scale)}, ${statsHost} at ${String(stats.time_scale)}`,
+      );
+    }
+  }
+  if (stats && hosts.length > 1) notes.push(`server /stats sampled from ${statsHost} (the first flashsale target)`);
+  return { reachable: true, statsHost, stats, notes };
+}
+
 /** Errors that mean nothing listens at the target. */
 const UNREACHABLE = new Set([
   'ECONNREFUSED',

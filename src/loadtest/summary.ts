@@ -6,7 +6,16 @@
 import { formatMs, formatNumber, formatPrecise, formatRate, textTable } from './format.js';
 import { PERCENTILES } from './histogram.js';
 import { formatDuration } from './parse.js';
-import { type LoadTestConfig, type LoadTestResult, type StatsFigures, studyFactors } from './results.js';
+import type { LoadTestConfig, LoadTestResult, StatsFigures } from './results.js';
+import { studyUnits } from './summary-json.js';
+import { thresholdLines } from './thresholds.js';
+
+/** `POST /orders/sync on http://…`, naming every target of a spread run. */
+export function describeTarget(config: LoadTestConfig): string {
+  const hosts = config.hosts ?? [config.host];
+  const where = hosts.length === 1 ? hosts[0] : `${hosts.join(', ')} (round robin)`;
+  return `${config.method} ${config.path} on ${where}`;
+}
 
 export function describeConfig(config: LoadTestConfig): string {
   const load =
@@ -28,8 +37,7 @@ function failuresCell(s: StatsFigures): string {
 export function formatSummary(result: LoadTestResult, { header = true } = {}): string {
   const { config, summary: s } = result;
   const out: string[] = [];
-  if (header)
-    out.push(`${config.label}: ${config.method} ${config.path} on ${config.host}`, describeConfig(config), '');
+  if (header) out.push(`${config.label}: ${describeTarget(config)}`, describeConfig(config), '');
   const row = (type: string, name: string) => [
     type,
     name,
@@ -69,9 +77,18 @@ export function formatSummary(result: LoadTestResult, { header = true } = {}): s
   out.push(...errorReport(result));
   const study = studyView(result);
   if (study) out.push('', ...study);
+  if (result.targets) {
+    const each = result.targets.map(
+      (t) => `${t.host} ${formatNumber(t.requests)} (${formatNumber(t.failures)} failed)`,
+    );
+    out.push('', `Requests per target: ${each.join(' · ')}`);
+  }
   const server = serverLines(result);
   if (server.length) out.push('', ...server);
   if (result.notes.length) out.push('', ...result.notes.map((n) => `note: ${n}`));
+  // Last, where a CI log's reader looks first.
+  const thresholds = thresholdLines(result);
+  if (thresholds.length) out.push('', ...thresholds);
   return out.join('\n');
 }
 
@@ -90,20 +107,19 @@ function errorReport(result: LoadTestResult): string[] {
   ];
 }
 
-/** For a scaled run: the key figures in the study's units (see the README's time-scale rule). */
+/** For a scaled run: the key figures in study units (see the README's time-scale rule). */
 function studyView(result: LoadTestResult): string[] | undefined {
-  const { config, summary: s } = result;
+  const { config } = result;
   if (config.timeScale === 1) return undefined;
-  const f = studyFactors(config);
+  const u = studyUnits(result);
   const clock =
     config.latencyClock === 'simulated'
       ? `response times stand for simulated time (measured ÷ ${config.timeScale})`
       : 'response times are wall time (shown as measured)';
-  const p = s.percentiles;
   return [
     `In study units (time scale ${config.timeScale}: ${clock}; rates per study second):`,
-    `  avg ${formatMs(s.avgMs * f.latency)} · median ${formatMs(s.medianMs * f.latency)} · p95 ${formatMs(p['95'] * f.latency)} · p99 ${formatMs(p['99'] * f.latency)} · max ${formatMs(s.maxMs * f.latency)} ms`,
-    `  ${formatRate(s.rps * f.rate)} req/s · ${formatRate(s.successesPerSec * f.rate)} successes/s · ${formatRate(s.failuresPerSec * f.rate)} failures/s over ${formatDuration(result.durationMs * f.time)}`,
+    `  avg ${formatMs(u.avgMs)} · median ${formatMs(u.medianMs)} · p95 ${formatMs(u.p95Ms)} · p99 ${formatMs(u.p99Ms)} · max ${formatMs(u.maxMs)} ms`,
+    `  ${formatRate(u.rps)} req/s · ${formatRate(u.successesPerSec)} successes/s · ${formatRate(u.failuresPerSec)} failures/s over ${formatDuration(u.durationMs)}`,
   ];
 }
 

@@ -73,15 +73,16 @@ describe('flashsale loadtest', () => {
       'plain',
       '--csv',
       prefix,
-      '--json',
+      '--json-file',
       `${prefix}.json`,
     ]);
-    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.code, 1, `some requests failed: Locust's exit code 1\n${run.stderr}`);
     assert.match(run.stdout, /Aggregated/);
     assert.match(run.stdout, /Response time percentiles/);
     assert.match(run.stdout, /Error report/);
     assert.match(run.stdout, /HTTP 500/);
     assert.match(run.stderr, /closed loop: 4 users/);
+    assert.ok(run.stdout.includes(`Results: ${prefix}.json, ${prefix}_stats.csv`), run.stdout);
 
     const result = await readResultsJson(`${prefix}.json`);
     assert.equal(result.config.users, 4);
