@@ -32,6 +32,7 @@ const files = packed.files.map((f) => f.path);
 
 describe('npm pack', () => {
   test('ships the compiled CLI, the documented entry points with their types, and the dashboard files', () => {
+    // dist/ is what `npm install` built (prepare); after changing src/ without it, `npm run build`.
     for (const file of Object.values(manifest.bin)) assert.ok(files.includes(file), file);
     for (const [entry, target] of Object.entries(manifest.exports)) {
       const paths = typeof target === 'string' ? [target] : [target.types, target.default];
