@@ -5,31 +5,30 @@
 #   docker run flashsale worker                  # or api, gateway, --help
 # `--target lambda` builds the image of the serverless processor (infra, -c processor=function).
 
-ARG NODE_VERSION=20
+# Node.js 24 (LTS until April 2028): the newest major that AWS Lambda runs (nodejs24.x), so the service
+# and the function share one Node major and one set of native builds. infra passes the same value.
+ARG NODE_VERSION=24
 
 # --- compile TypeScript and pack exactly what the package publishes (package.json "files") ---
-FROM node:${NODE_VERSION}-bookworm-slim AS build
+FROM node:${NODE_VERSION}-trixie-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Only the manifest of the infra workspace: it keeps the lockfile in sync; --workspaces=false
-# leaves the CDK app (aws-cdk-lib, ~200 MB) out of every install below.
-COPY infra/package.json infra/
 # No scripts: `prepare` would compile before the sources are here, and the build needs no native addon.
-RUN npm ci --workspaces=false --ignore-scripts --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs scripts/
 COPY src src
 RUN npm run build && npm pack --ignore-scripts --pack-destination /tmp \
   && mkdir /out && tar -xzf /tmp/flashsale-*.tgz -C /out --strip-components=1
 
 # --- production dependencies; better-sqlite3 is a native addon, compiled here if no prebuilt binary fits ---
-FROM node:${NODE_VERSION}-bookworm-slim AS deps
+FROM node:${NODE_VERSION}-trixie-slim AS deps
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-COPY infra/package.json infra/
-RUN npm ci --omit=dev --workspaces=false --ignore-scripts --no-audit --no-fund \
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
   && npm rebuild better-sqlite3
 
 # --- the same dependencies built on the Lambda base image, whose C library differs from Debian's ---
@@ -37,8 +36,7 @@ FROM public.ecr.aws/lambda/nodejs:${NODE_VERSION} AS lambda-deps
 RUN dnf install -y gcc-c++ make python3 && dnf clean all
 WORKDIR /build
 COPY package.json package-lock.json ./
-COPY infra/package.json infra/
-RUN npm ci --omit=dev --workspaces=false --ignore-scripts --no-audit --no-fund \
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
   && npm rebuild better-sqlite3
 
 # --- serverless processor: dist/serverless/handler.js, export `handler` ---
@@ -48,7 +46,9 @@ COPY --from=build /out/ ${LAMBDA_TASK_ROOT}/
 CMD ["dist/serverless/handler.handler"]
 
 # --- the service image (default target) ---
-FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+FROM node:${NODE_VERSION}-trixie-slim AS runtime
+# flashsale listens on 127.0.0.1 by default; in a container that is unreachable from outside it,
+# so the image binds every interface of its own network namespace, explicitly.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \

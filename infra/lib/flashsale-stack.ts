@@ -10,6 +10,7 @@ import { OrderMessaging } from './messaging.js';
 import { createNetwork } from './network.js';
 import { DEFAULT_OPTIONS, type FlashsaleOptions } from './options.js';
 import { HANDLER, ProcessorFunction } from './processor-function.js';
+import { NODE_MAJOR } from './runtime.js';
 import { ApiService, createCluster, ProcessorService } from './services.js';
 
 /** The repository root: the Docker build context (its .dockerignore keeps the context to what the image needs). */
@@ -17,6 +18,9 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Fargate tasks and the function run on x86-64: an image built on an ARM laptop must be built for it. */
 const PLATFORM = ecrAssets.Platform.LINUX_AMD64;
+
+/** Every image on the Node.js major of the Lambda runtime, whatever the Dockerfile's default. */
+const BUILD_ARGS = { NODE_VERSION: NODE_MAJOR };
 
 /**
  * flashsale on AWS: the API behind a load balancer publishes orders to a topic;
@@ -45,6 +49,7 @@ export class FlashsaleStack extends Stack {
           new ecrAssets.DockerImageAsset(this, 'Image', {
             directory: REPO_ROOT,
             target: 'runtime',
+            buildArgs: BUILD_ARGS,
             platform: PLATFORM,
           }),
         );
@@ -58,6 +63,7 @@ export class FlashsaleStack extends Stack {
       const code = lambda.DockerImageCode.fromImageAsset(REPO_ROOT, {
         target: 'lambda',
         cmd: [HANDLER],
+        buildArgs: BUILD_ARGS,
         platform: PLATFORM,
       });
       processorFunction = new ProcessorFunction(this, 'Processor', { ...wiring, code, vpc });

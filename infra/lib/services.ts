@@ -39,6 +39,8 @@ function flashsaleTask(
     command: [command],
     environment: {
       ...runtimeEnvironment(deps),
+      // flashsale binds 127.0.0.1 unless told otherwise; the load balancer reaches the task's own address.
+      HOST: '0.0.0.0',
       PORT: String(CONTAINER_PORT),
       AWS_REGION: Stack.of(scope).region,
       ...extraEnv,

@@ -1,12 +1,12 @@
-import nodemailer from 'nodemailer';
+import { createTransport, type Transporter } from 'nodemailer';
 import type { Email, EmailSender } from '../core/ports.js';
 
 /** Sends email through an SMTP server given by URL (smtp://user:pass@host:port). */
 export class SmtpSender implements EmailSender {
-  private readonly transport: nodemailer.Transporter;
+  private readonly transport: Transporter;
 
   constructor(url: string) {
-    this.transport = nodemailer.createTransport(url);
+    this.transport = createTransport(url);
   }
 
   async send(email: Email): Promise<void> {

@@ -1,7 +1,7 @@
 // The Dockerfile cannot be built here (no Docker engine), so this file checks it in
 // two ways. Statically: stages, user, health check, entrypoint, and what its COPYs
 // read. Then by running its steps in clean temp dirs: the build stage's compile and
-// pack, the deps stage's `npm ci --omit=dev --workspaces=false`, and the runtime
+// pack, the deps stage's `npm ci --omit=dev`, and the runtime
 // stage's entrypoint with the image's environment, probed by the image's own
 // HEALTHCHECK command. One step is stood in for: `npm rebuild better-sqlite3`
 // compiles SQLite from source when no prebuilt binary can be downloaded (minutes on
@@ -14,7 +14,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { HANDLER } from '../../infra/lib/processor-function.js';
 import { contextSources, execForm, parseDockerfile, runCommands, type Stage } from './dockerfile.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -28,10 +27,22 @@ const ops = (s: Stage, op: string) => s.instructions.filter((i) => i.op === op).
 const runtime = stage('runtime');
 
 describe('Dockerfile, as written', () => {
-  test('the default target is the small runtime image, on the Node major the package supports', () => {
+  test('the default target is the small runtime image, every stage on one supported Node.js LTS', () => {
     assert.equal(stages.at(-1)?.name, 'runtime');
-    assert.match(runtime.base, /^node:\$\{NODE_VERSION\}-bookworm-slim$/);
-    assert.deepEqual(args, [{ op: 'ARG', args: 'NODE_VERSION=20' }]);
+    // Node 24: the newest LTS that Lambda runs (infra/test/runtime.test.ts ties the two); Node 20 ended in April 2026.
+    assert.deepEqual(args, [{ op: 'ARG', args: 'NODE_VERSION=24' }]);
+    for (const name of ['build', 'deps', 'runtime']) {
+      assert.match(stage(name).base, /^node:\$\{NODE_VERSION\}-trixie-slim$/, name);
+    }
+    for (const name of ['lambda-deps', 'lambda']) {
+      assert.match(stage(name).base, /^public\.ecr\.aws\/lambda\/nodejs:\$\{NODE_VERSION\}$/, name);
+    }
+  });
+
+  test('the service listens on every interface of the container, as the CLI does not by default', () => {
+    const env = ops(runtime, 'ENV').flatMap((line) => line.split(' '));
+    assert.ok(env.includes('HOST=0.0.0.0'), env.join(' '));
+    assert.ok(env.includes('PORT=8080'));
   });
 
   test('runs as the unprivileged node user, with no compiler in the runtime image', () => {
@@ -58,14 +69,17 @@ describe('Dockerfile, as written', () => {
     assert.ok(copies.some((c) => /^--from=build \/out\/ /.test(c)));
     for (const name of ['deps', 'lambda-deps']) {
       assert.ok(
-        runCommands(stage(name)).some((c) => /^npm ci .*--omit=dev/.test(c) && c.includes('--workspaces=false')),
-        `${name} installs production dependencies only, without the infra workspace`,
+        runCommands(stage(name)).some((c) => /^npm ci .*--omit=dev/.test(c)),
+        `${name} installs production dependencies only`,
       );
     }
   });
 
-  test('the lambda target runs the handler the CDK function points at', () => {
-    assert.deepEqual(execForm(ops(stage('lambda'), 'CMD')[0]!), [HANDLER]);
+  test('the lambda target runs the compiled serverless handler', () => {
+    const [handler = ''] = execForm(ops(stage('lambda'), 'CMD')[0]!);
+    const [file, exported] = [handler.slice(0, handler.lastIndexOf('.')), handler.slice(handler.lastIndexOf('.') + 1)];
+    assert.equal(`${file}.js`, 'dist/serverless/handler.js');
+    assert.equal(exported, 'handler');
   });
 
   test('every file COPYed from the build context exists', () => {
@@ -109,12 +123,14 @@ describe('Dockerfile, its steps run in clean directories', () => {
       .instructions.filter((i) => i.op === 'RUN')
       .at(-1)!.args;
     sh(compile.replaceAll(' /tmp', ` ${work}`).replaceAll(' /out', ` ${join(work, 'out')}`), build);
-    assert.ok(existsSync(join(work, 'out/dist/cli/main.js')));
+    for (const file of ['dist/cli/main.js', 'dist/serverless/handler.js', 'src/dashboard/public/index.html']) {
+      assert.ok(existsSync(join(work, 'out', file)), file);
+    }
     assert.ok(existsSync(join(work, 'out/package.json')));
     assert.ok(!existsSync(join(work, 'out/src/cli')), 'TypeScript sources stay out of the package');
   });
 
-  test('deps stage: `npm ci --omit=dev --workspaces=false` installs the service without the CDK or dev tools', () => {
+  test('deps stage: `npm ci --omit=dev` installs the service without the CDK or dev tools', () => {
     mkdirSync(deps, { recursive: true });
     copyContext(stage('deps'), deps);
     const install = runCommands(stage('deps')).find((c) => c.startsWith('npm ci'))!;

@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { FlashsaleStack } from '../../infra/lib/flashsale-stack.js';
-import type { FlashsaleOptions } from '../../infra/lib/options.js';
+import { FlashsaleStack } from '../lib/flashsale-stack.js';
+import type { FlashsaleOptions } from '../lib/options.js';
 
 export interface DockerImageAssetSource {
   directory: string;
   dockerBuildTarget?: string;
+  dockerBuildArgs?: Record<string, string>;
 }
 
 export interface Synthesized {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
-import { REPO_ROOT } from '../../infra/lib/flashsale-stack.js';
-import { contextSources, parseDockerfile } from '../container/dockerfile.js';
+import { contextSources, parseDockerfile } from '../../test/container/dockerfile.js';
+import { REPO_ROOT } from '../lib/flashsale-stack.js';
 import { logicalId, propertiesOf, roleAllows, synthesize } from './synth.js';
 
 // The default variant (worker service on a queue, no database), synthesized once for the whole file.
@@ -140,6 +140,15 @@ describe('load balancer and API service', () => {
   });
 });
 
+describe('both tasks', () => {
+  test('listen on every interface of the task (HOST=0.0.0.0), where the load balancer reaches them', () => {
+    // flashsale binds 127.0.0.1 by default; a task left on it would fail every health check.
+    for (const command of ['api', 'worker']) {
+      assert.equal(env(taskRunning(command).container).HOST, '0.0.0.0', command);
+    }
+  });
+});
+
 describe('topic and queue', () => {
   test("the study's queue: 30 s visibility, 4 days retention, 20 s long poll, dead letters after 5 receives", () => {
     t.hasResourceProperties('AWS::SQS::Queue', {
@@ -254,8 +263,8 @@ describe('what the default variant leaves out, and what it builds', () => {
       'Dockerfile',
       'package.json',
       'package-lock.json',
-      'infra/package.json',
       'tsconfig.build.json',
+      'scripts/build.mjs',
     ]) {
       assert.ok(staged.includes(file), file);
     }
@@ -266,6 +275,6 @@ describe('what the default variant leaves out, and what it builds', () => {
         assert.ok(staged.includes(source) || staged.some((f) => f.startsWith(`${source}/`)), `${source} is staged`);
       }
     }
-    assert.ok(!staged.some((f) => /^(node_modules|dist|test|infra\/lib|data)\//.test(f)), staged.join(' '));
+    assert.ok(!staged.some((f) => /^(node_modules|dist|test|infra|data)\//.test(f)), staged.join(' '));
   });
 });

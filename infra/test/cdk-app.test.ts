@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { DEFAULT_OPTIONS, optionsFromContext } from '../../infra/lib/options.js';
+import { DEFAULT_OPTIONS, optionsFromContext } from '../lib/options.js';
 
-const root = new URL('../..', import.meta.url).pathname;
+const infra = new URL('..', import.meta.url).pathname;
 const context = (values: Record<string, unknown>) => optionsFromContext((key) => values[key]);
 
 describe('context options', () => {
@@ -34,13 +34,13 @@ describe('cdk synth', () => {
   const out = mkdtempSync(join(tmpdir(), 'flashsale-cdk-cli-'));
   after(() => rmSync(out, { recursive: true, force: true }));
 
-  test('the cdk CLI synthesizes the app offline, without AWS credentials, from the infra workspace', () => {
+  test('the cdk CLI synthesizes the app offline, without AWS credentials, from infra/ with its own install', () => {
     // Drop any AWS settings so nothing could be looked up in an account.
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_')));
     const result = spawnSync(
       process.execPath,
-      [join(root, 'node_modules/aws-cdk/bin/cdk'), 'synth', '--quiet', '--output', out, '-c', 'processor=function'],
-      { cwd: join(root, 'infra'), env: { ...env, CI: 'true' }, encoding: 'utf8', timeout: 120_000 },
+      [join(infra, 'node_modules/aws-cdk/bin/cdk'), 'synth', '--quiet', '--output', out, '-c', 'processor=function'],
+      { cwd: infra, env: { ...env, CI: 'true' }, encoding: 'utf8', timeout: 120_000 },
     );
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
     const template = JSON.parse(readFileSync(join(out, 'Flashsale.template.json'), 'utf8'));

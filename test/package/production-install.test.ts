@@ -1,0 +1,41 @@
+// `npm ci --omit=dev` in a checkout: the production install an operator runs. It must succeed
+// although the package's own `prepare` step (the TypeScript build) has no TypeScript to run, and
+// it must leave the dev tools and the CDK out.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+test('`npm ci --omit=dev` succeeds without TypeScript and installs only what the service runs on', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flashsale-prod-install-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  // The one change to the checkout: better-sqlite3's install script (a from-source compile of SQLite
+  // when no prebuilt binary can be downloaded, minutes on two cores) is denied. npm still runs the
+  // package's own `prepare`, which is what this test is about.
+  manifest.allowScripts = { ...manifest.allowScripts, 'better-sqlite3': false };
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
+  cpSync(join(root, 'package-lock.json'), join(dir, 'package-lock.json'));
+  mkdirSync(join(dir, 'scripts'));
+  cpSync(join(root, 'scripts/build.mjs'), join(dir, 'scripts/build.mjs'));
+  cpSync(join(root, 'src'), join(dir, 'src'), { recursive: true });
+
+  // --prefer-offline: the repository's own install filled the npm cache.
+  const result = spawnSync('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+  assert.match(result.stdout, /TypeScript is not installed \(production install\), so dist\/ is not rebuilt/);
+
+  const has = (name: string) => existsSync(join(dir, 'node_modules', name, 'package.json'));
+  for (const name of Object.keys(manifest.dependencies)) assert.ok(has(name), `${name} installed`);
+  for (const name of [...Object.keys(manifest.devDependencies), 'aws-cdk-lib', 'aws-cdk', 'constructs']) {
+    assert.ok(!has(name), `${name} left out`);
+  }
+});
