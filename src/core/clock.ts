@@ -70,7 +70,8 @@ export class ScaledClock implements Clock {
   }
 }
 
-function abortError(signal?: AbortSignal): Error {
+/** The error a sleep rejects with when its signal aborts: the signal's reason, or an AbortError. */
+export function abortError(signal?: AbortSignal): Error {
   const reason = signal?.reason;
   if (reason instanceof Error) return reason;
   return new DOMException('The operation was aborted', 'AbortError');
