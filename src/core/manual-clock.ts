@@ -98,16 +98,26 @@ export class ManualClock implements Clock {
 
   /** Resolves once at least `count` sleeps are pending; rejects after `timeoutMs` real ms. */
   untilSleeping(count = 1, timeoutMs = 5000): Promise<void> {
-    if (this.sleepers.length >= count) return Promise.resolve();
+    return this.until(() => this.sleepers.length >= count, timeoutMs, `${count} sleep(s)`);
+  }
+
+  /** Resolves once a sleep due exactly `ms` from now is pending (a grace period, a backoff delay). */
+  untilSleepingFor(ms: number, timeoutMs = 5000): Promise<void> {
+    const due = this.elapsed + ms;
+    return this.until(() => this.sleepers.some((s) => s.due === due), timeoutMs, `a sleep of ${ms} ms`);
+  }
+
+  private until(ready: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    if (ready()) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const check = () => {
-        if (this.sleepers.length < count) return;
+        if (!ready()) return;
         done();
         resolve();
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`timed out: ${count} sleep(s) expected, ${this.sleepers.length} pending`));
+        reject(new Error(`timed out waiting for ${what}; ${this.sleepers.length} pending`));
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);

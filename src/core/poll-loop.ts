@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { type Clock, isAbortError } from './clock.js';
 import { DependencyError, type DependencyHealth } from './health.js';
-import type { BusMessage, Logger, MessageBus } from './ports.js';
+import type { Logger } from './ports.js';
 
 /** What a round asks for next: another round at once, none until `wake()`, or one after a pause that `wake()` cuts short. */
 export type NextRound = 'again' | 'idle' | { afterMs: number };
@@ -55,6 +55,8 @@ export class PollLoop<W> {
   private waker = new AbortController();
   private pendingWake = false;
   private stopping?: Promise<void>;
+  /** The dependency this loop itself reported down, for lack of a DependencyError naming one. */
+  private blamed?: string;
   private unsubscribe?: () => void;
   private readonly inFlight = new Map<W, Promise<void>>();
   private readonly background = new Set<Promise<unknown>>();
@@ -195,6 +197,8 @@ export class PollLoop<W> {
       return;
     }
     this.backoff.reset();
+    if (this.blamed !== undefined) this.deps.health.up(this.blamed);
+    this.blamed = undefined;
     if (next === 'idle') await this.idle();
     else if (next !== 'again') await this.pause(next.afterMs, true);
   }
@@ -202,8 +206,12 @@ export class PollLoop<W> {
   private async failed(error: unknown): Promise<void> {
     const { health, logger } = this.deps;
     const dependency = error instanceof DependencyError ? error.dependency : this.options.dependency;
-    // observe() has reported a DependencyError already; anything else is blamed on the loop's main dependency.
-    if (!(error instanceof DependencyError)) health.down(dependency, error);
+    // observe() has reported a DependencyError already; anything else is blamed on the loop's
+    // main dependency here, and cleared here by the next round that succeeds.
+    if (!(error instanceof DependencyError)) {
+      health.down(dependency, error);
+      this.blamed = dependency;
+    }
     const delay = this.backoff.next();
     logger.debug({ err: error, loop: this.options.name, dependency, retryInMs: delay }, 'round failed; backing off');
     await this.pause(delay, false);
@@ -228,62 +236,4 @@ export class PollLoop<W> {
       for (const s of signals) s.addEventListener('abort', done, { once: true });
     });
   }
-}
-
-/**
- * Extends a received message's visibility every third of its timeout until
- * the returned function is called, so it is not delivered again while its
- * work runs. A failed extension is reported to the health of the bus.
- */
-export function keepHidden(
-  deps: { bus: MessageBus; clock: Clock; health: DependencyHealth },
-  message: { queue: string; receipt: string; visibilityTimeoutMs: number },
-): () => void {
-  const { bus, clock, health } = deps;
-  const { queue, receipt, visibilityTimeoutMs } = message;
-  return repeatEvery(clock, clock.scale(visibilityTimeoutMs) / 3, () =>
-    health.observe('bus', bus.extend(queue, receipt, visibilityTimeoutMs)),
-  );
-}
-
-/** Runs `task` every `everyMs` real ms on `clock` until the returned function is called. */
-function repeatEvery(clock: Clock, everyMs: number, task: () => Promise<unknown>): () => void {
-  const stop = new AbortController();
-  void (async () => {
-    while (!stop.signal.aborted) {
-      try {
-        await clock.sleepReal(everyMs, stop.signal);
-        await task();
-      } catch {
-        // Aborted, or the task failed: the task reports its own failures.
-      }
-    }
-  })();
-  return () => stop.abort();
-}
-
-/**
- * `receives` long polls at once for up to `free` messages, 10 per receive;
- * each receive's messages go to `take` the moment it returns, since waiting
- * for the other long polls would let their visibility lapse. Rejects with the
- * first failure, after every receive has ended.
- */
-export async function receiveBatches(
-  deps: { bus: MessageBus; health: DependencyHealth },
-  request: { queue: string; free: number; receives: number; waitMs: number; signal: AbortSignal },
-  take: (message: BusMessage) => void,
-): Promise<void> {
-  const { bus, health } = deps;
-  const { queue, free, receives, waitMs, signal } = request;
-  const results = await Promise.allSettled(
-    Array.from({ length: receives }, (_, i) =>
-      health
-        .observe('bus', bus.receive(queue, { maxMessages: Math.min(10, free - i * 10), waitMs, signal }))
-        .then((messages) => {
-          for (const message of messages) take(message);
-        }),
-    ),
-  );
-  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failed) throw failed.reason;
 }

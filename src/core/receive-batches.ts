@@ -1,0 +1,63 @@
+import type { Clock } from './clock.js';
+import type { DependencyHealth } from './health.js';
+import type { BusMessage, MessageBus } from './ports.js';
+
+// What the queue-fed loops (processor, push dispatcher) do with the bus.
+
+/**
+ * `receives` long polls at once for up to `free` messages, 10 per receive;
+ * each receive's messages go to `take` the moment it returns, since waiting
+ * for the other long polls would let their visibility lapse. Rejects with the
+ * first failure, after every receive has ended.
+ */
+export async function receiveBatches(
+  deps: { bus: MessageBus; health: DependencyHealth },
+  request: { queue: string; free: number; receives: number; waitMs: number; signal: AbortSignal },
+  take: (message: BusMessage) => void,
+): Promise<void> {
+  const { bus, health } = deps;
+  const { queue, free, receives, waitMs, signal } = request;
+  const results = await Promise.allSettled(
+    Array.from({ length: receives }, (_, i) =>
+      health
+        .observe('bus', bus.receive(queue, { maxMessages: Math.min(10, free - i * 10), waitMs, signal }))
+        .then((messages) => {
+          for (const message of messages) take(message);
+        }),
+    ),
+  );
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/**
+ * Extends a received message's visibility every third of its timeout until
+ * the returned function is called, so it is not delivered again while its
+ * work runs. A failed extension is reported to the health of the bus.
+ */
+export function keepHidden(
+  deps: { bus: MessageBus; clock: Clock; health: DependencyHealth },
+  message: { queue: string; receipt: string; visibilityTimeoutMs: number },
+): () => void {
+  const { bus, clock, health } = deps;
+  const { queue, receipt, visibilityTimeoutMs } = message;
+  return repeatEvery(clock, clock.scale(visibilityTimeoutMs) / 3, () =>
+    health.observe('bus', bus.extend(queue, receipt, visibilityTimeoutMs)),
+  );
+}
+
+/** Runs `task` every `everyMs` real ms on `clock` until the returned function is called. */
+function repeatEvery(clock: Clock, everyMs: number, task: () => Promise<unknown>): () => void {
+  const stop = new AbortController();
+  void (async () => {
+    while (!stop.signal.aborted) {
+      try {
+        await clock.sleepReal(everyMs, stop.signal);
+        await task();
+      } catch {
+        // Aborted, or the task failed: the task reports its own failures.
+      }
+    }
+  })();
+  return () => stop.abort();
+}
