@@ -4,8 +4,9 @@ import { Events, type Listener } from '../core/events.js';
 import type { DependencyHealth } from '../core/health.js';
 import type { Notifier } from '../core/notifier.js';
 import type { Order } from '../core/order.js';
-import { keepHidden, type NextRound, PollLoop, receiveBatches } from '../core/poll-loop.js';
+import { type NextRound, PollLoop } from '../core/poll-loop.js';
 import type { BusMessage, Logger, MessageBus, OrderStore, PaymentGateway } from '../core/ports.js';
+import { keepHidden, receiveBatches } from '../core/receive-batches.js';
 import { type Outcome, processOrderMessage } from './process-message.js';
 
 export interface OrderProcessorOptions {

@@ -2,8 +2,9 @@ import type { BackoffOptions } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
 import { Events, type Listener } from '../core/events.js';
 import type { DependencyHealth } from '../core/health.js';
-import { keepHidden, type NextRound, PollLoop, receiveBatches } from '../core/poll-loop.js';
+import { type NextRound, PollLoop } from '../core/poll-loop.js';
 import type { BusMessage, Logger, MessageBus } from '../core/ports.js';
+import { keepHidden, receiveBatches } from '../core/receive-batches.js';
 import { type SnsEvent, snsEvent } from './sns-event.js';
 
 export interface PushDispatcherOptions {
