@@ -1,4 +1,4 @@
-import { abortError, type Clock } from './clock.js';
+import { abortError, ClockBase } from './clock.js';
 
 interface Sleeper {
   /** Monotonic ms at which it resolves. */
@@ -23,8 +23,7 @@ export interface ManualClockOptions {
  * still runs on its own, so a test waits for the code under test to reach its
  * sleep (`untilSleeping`) before moving time past it.
  */
-export class ManualClock implements Clock {
-  readonly timeScale: number;
+export class ManualClock extends ClockBase {
   private readonly startAt: number;
   private elapsed = 0;
   private seq = 0;
@@ -33,11 +32,8 @@ export class ManualClock implements Clock {
   private readonly timeListeners = new Set<(now: number) => void>();
 
   constructor(options: ManualClockOptions = {}) {
-    this.timeScale = options.timeScale ?? 1;
+    super(options.timeScale ?? 1);
     this.startAt = options.startAt ?? Date.UTC(2025, 0, 1);
-    if (!(this.timeScale > 0) || !Number.isFinite(this.timeScale)) {
-      throw new RangeError(`time scale must be a positive number, got ${this.timeScale}`);
-    }
   }
 
   now(): number {
@@ -46,18 +42,6 @@ export class ManualClock implements Clock {
 
   monotonic(): number {
     return this.elapsed;
-  }
-
-  scale(simulatedMs: number): number {
-    return simulatedMs * this.timeScale;
-  }
-
-  unscale(realMs: number): number {
-    return realMs / this.timeScale;
-  }
-
-  sleep(simulatedMs: number, signal?: AbortSignal): Promise<void> {
-    return this.sleepReal(this.scale(simulatedMs), signal);
   }
 
   sleepReal(realMs: number, signal?: AbortSignal): Promise<void> {

@@ -1,8 +1,40 @@
+import type { BackoffOptions } from './backoff.js';
 import type { Clock } from './clock.js';
 import type { DependencyHealth } from './health.js';
-import type { BusMessage, MessageBus } from './ports.js';
+import { type NextRound, PollLoop } from './poll-loop.js';
+import type { BusMessage, Logger, MessageBus } from './ports.js';
 
 // What the queue-fed loops (processor, push dispatcher) do with the bus.
+
+/**
+ * The poll loop of a queue consumer: a failed round is blamed on the bus, and
+ * a message still being worked on when the stop's grace ends goes back to the
+ * queue at once.
+ */
+export function queueLoop(
+  deps: { bus: MessageBus; clock: Clock; logger: Logger; health: DependencyHealth },
+  options: {
+    name: string;
+    queue: string;
+    backoff: BackoffOptions;
+    round: (signal: AbortSignal) => Promise<NextRound>;
+    probes?: Readonly<Record<string, () => Promise<unknown>>>;
+  },
+): PollLoop<BusMessage> {
+  const { bus, clock, logger, health } = deps;
+  const { name, queue, backoff, round, probes } = options;
+  return new PollLoop<BusMessage>(
+    {
+      clock,
+      logger,
+      health,
+      round,
+      release: (message) => health.observe('bus', bus.release(queue, message.receipt)),
+      ...(probes ? { probes } : {}),
+    },
+    { name, dependency: 'bus', backoff },
+  );
+}
 
 /**
  * `receives` long polls at once for up to `free` messages, 10 per receive;

@@ -4,9 +4,9 @@ import { Events, type Listener } from '../core/events.js';
 import type { DependencyHealth } from '../core/health.js';
 import type { Notifier } from '../core/notifier.js';
 import type { Order } from '../core/order.js';
-import { type NextRound, PollLoop } from '../core/poll-loop.js';
+import type { NextRound, PollLoop } from '../core/poll-loop.js';
 import type { BusMessage, Logger, MessageBus, OrderStore, PaymentGateway } from '../core/ports.js';
-import { keepHidden, receiveBatches } from '../core/receive-batches.js';
+import { keepHidden, queueLoop, receiveBatches } from '../core/receive-batches.js';
 import { type Outcome, processOrderMessage } from './process-message.js';
 
 export interface OrderProcessorOptions {
@@ -73,20 +73,17 @@ export class OrderProcessor {
     },
     private readonly opts: OrderProcessorOptions,
   ) {
-    const { store, bus, clock, logger, health } = deps;
+    const { store, logger } = deps;
     this.target = opts.workers;
     this.events = new Events((err) => logger.error({ err }, 'a processor event listener failed'));
-    this.loop = new PollLoop(
-      {
-        clock,
-        logger,
-        health,
-        round: (signal) => this.round(signal),
-        release: (message) => health.observe('bus', bus.release(opts.queue, message.receipt)),
-        probes: { store: () => store.get(PROBE_ORDER_ID) },
-      },
-      { name: 'processor', dependency: 'bus', backoff: opts.backoff },
-    );
+    this.loop = queueLoop(deps, {
+      name: 'processor',
+      queue: opts.queue,
+      backoff: opts.backoff,
+      round: (signal) => this.round(signal),
+      // While the store is down a message taken would only use up one of its deliveries.
+      probes: { store: () => store.get(PROBE_ORDER_ID) },
+    });
   }
 
   get queue(): string {

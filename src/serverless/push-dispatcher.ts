@@ -2,9 +2,9 @@ import type { BackoffOptions } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
 import { Events, type Listener } from '../core/events.js';
 import type { DependencyHealth } from '../core/health.js';
-import { type NextRound, PollLoop } from '../core/poll-loop.js';
+import type { NextRound, PollLoop } from '../core/poll-loop.js';
 import type { BusMessage, Logger, MessageBus } from '../core/ports.js';
-import { keepHidden, receiveBatches } from '../core/receive-batches.js';
+import { keepHidden, queueLoop, receiveBatches } from '../core/receive-batches.js';
 import { type SnsEvent, snsEvent } from './sns-event.js';
 
 export interface PushDispatcherOptions {
@@ -79,18 +79,14 @@ export class PushDispatcher {
     },
     private readonly opts: PushDispatcherOptions,
   ) {
-    const { bus, clock, logger, health } = deps;
+    const { logger } = deps;
     this.events = new Events((err) => logger.error({ err }, 'a push event listener failed'));
-    this.loop = new PollLoop(
-      {
-        clock,
-        logger,
-        health,
-        round: (signal) => this.round(signal),
-        release: (message) => health.observe('bus', bus.release(opts.queue, message.receipt)),
-      },
-      { name: 'push dispatcher', dependency: 'bus', backoff: opts.backoff },
-    );
+    this.loop = queueLoop(deps, {
+      name: 'push dispatcher',
+      queue: opts.queue,
+      backoff: opts.backoff,
+      round: (signal) => this.round(signal),
+    });
   }
 
   get queue(): string {

@@ -14,6 +14,7 @@ import { SqliteDatabase } from '../../src/sqlite/database.js';
 import { EmbeddedBus } from '../../src/sqlite/embedded-bus.js';
 import { SqlitePaymentLedger } from '../../src/sqlite/payment-ledger.js';
 import { order } from '../contracts/store-contract.js';
+import { PROCESSOR_OPTIONS } from '../support/loop-options.js';
 import { countUnhandledRejections, recordingLogger } from '../support/manual-time.js';
 import { createTestDatabase, probePostgres, type TestDatabase } from '../support/postgres.js';
 import { tempDir, waitFor } from '../support/service.js';
@@ -49,15 +50,7 @@ describe('order processor on PostgreSQL while the database is unreachable', { sk
     const health = new DependencyHealth({ clock, logger });
     const processor = new OrderProcessor(
       { store, bus, gateway, notifier: new Notifier({ store, clock, logger }), clock, logger, health },
-      {
-        queue: QUEUE,
-        workers: 5,
-        visibilityTimeoutMs: 30_000,
-        waitTimeMs: 20_000,
-        maxReceiveCount: 5,
-        retryDelayMs: 1000,
-        backoff: { baseMs: 20, maxMs: 200 },
-      },
+      { ...PROCESSOR_OPTIONS, backoff: { baseMs: 20, maxMs: 200 } },
     );
     try {
       await database.init();

@@ -6,26 +6,18 @@ import { ManualClock } from '../../src/core/manual-clock.js';
 import { Notifier } from '../../src/core/notifier.js';
 import type { Logger } from '../../src/core/ports.js';
 import { SimulatedGateway } from '../../src/payment/simulated-gateway.js';
-import { OrderProcessor, type OrderProcessorOptions } from '../../src/processor/order-processor.js';
+import { OrderProcessor } from '../../src/processor/order-processor.js';
 import { SqliteDatabase } from '../../src/sqlite/database.js';
 import { EmbeddedBus } from '../../src/sqlite/embedded-bus.js';
 import { SqliteOrderStore } from '../../src/sqlite/order-store.js';
 import { SqlitePaymentLedger } from '../../src/sqlite/payment-ledger.js';
 import { order } from '../contracts/store-contract.js';
 import { faultInjecting } from '../support/fault-injection.js';
+import { PROCESSOR_OPTIONS } from '../support/loop-options.js';
 import { countUnhandledRejections, recordingLogger, runUntil } from '../support/manual-time.js';
 import { tempDir, waitFor } from '../support/service.js';
 
 const QUEUE = 'order-processing-queue';
-const OPTIONS: OrderProcessorOptions = {
-  queue: QUEUE,
-  workers: 5,
-  visibilityTimeoutMs: 30_000,
-  waitTimeMs: 20_000,
-  maxReceiveCount: 5,
-  retryDelayMs: 1000,
-  backoff: { baseMs: 100, maxMs: 5000 },
-};
 
 /** The embedded store, bus and simulated gateway on one SQLite file, on a manual clock; the processor's store can be cut off. */
 async function world(logger: Logger, workers: number) {
@@ -43,7 +35,7 @@ async function world(logger: Logger, workers: number) {
   const health = new DependencyHealth({ clock, logger });
   const processor = new OrderProcessor(
     { store, bus, gateway, notifier, clock, logger, health },
-    { ...OPTIONS, workers },
+    { ...PROCESSOR_OPTIONS, workers },
   );
   const accept = async (n: number) => {
     for (let i = 0; i < n; i++) await real.accept({ order: order('async', 1000 + i), publish: true });
