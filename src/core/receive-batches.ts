@@ -78,17 +78,22 @@ export function keepHidden(
   );
 }
 
-/** Runs `task` every `everyMs` real ms on `clock` until the returned function is called. */
+/**
+ * Starts `task` every `everyMs` real ms on `clock` until the returned function
+ * is called. The next start does not wait for the last to end: a slow
+ * extension under load must not stretch the period past the visibility timeout.
+ */
 function repeatEvery(clock: Clock, everyMs: number, task: () => Promise<unknown>): () => void {
   const stop = new AbortController();
   void (async () => {
-    while (!stop.signal.aborted) {
+    for (;;) {
       try {
         await clock.sleepReal(everyMs, stop.signal);
-        await task();
       } catch {
-        // Aborted, or the task failed: the task reports its own failures.
+        return;
       }
+      // The task reports its own failures (to the dependency health).
+      task().catch(() => undefined);
     }
   })();
   return () => stop.abort();
