@@ -50,9 +50,11 @@ export class PollLoop<W> {
   private readonly backoff: Backoff;
   private running = false;
   private cycle?: Promise<void>;
-  private stopper = new AbortController();
+  // One controller per round, per pause and per idle wait, aborted by whoever ends it: a
+  // long-lived signal combined with AbortSignal.any() on every round would retain them all.
   private roundAbort = new AbortController();
-  private waker = new AbortController();
+  private pausing?: { controller: AbortController; wakeable: boolean };
+  private idling?: () => void;
   private pendingWake = false;
   private stopping?: Promise<void>;
   /** The dependency this loop itself reported down, for lack of a DependencyError naming one. */
@@ -80,7 +82,6 @@ export class PollLoop<W> {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.stopper = new AbortController();
     const probed = Object.keys(this.deps.probes ?? {});
     this.deps.health.track(this.options.dependency, ...probed);
     // Work taken after a probed dependency failed would fail too: stop taking it at once.
@@ -93,9 +94,8 @@ export class PollLoop<W> {
   /** Ends an idle wait or a poll-interval pause now, or the next one if a round is running. */
   wake(): void {
     this.pendingWake = true;
-    const waker = this.waker;
-    this.waker = new AbortController();
-    waker.abort();
+    if (this.pausing?.wakeable) this.pausing.controller.abort();
+    this.idling?.();
   }
 
   /** Aborts the round in progress (its long polls end); the loop goes on with the next round. */
@@ -135,7 +135,9 @@ export class PollLoop<W> {
   private async shutDown(graceMs: number): Promise<void> {
     this.running = false;
     this.unsubscribe?.();
-    this.stopper.abort();
+    this.roundAbort.abort();
+    this.pausing?.controller.abort();
+    this.idling?.();
     await this.cycle;
     if (this.inFlight.size > 0) {
       const grace = new AbortController();
@@ -185,7 +187,7 @@ export class PollLoop<W> {
     }
     this.pendingWake = false;
     this.roundAbort = new AbortController();
-    const signal = AbortSignal.any([this.stopper.signal, this.roundAbort.signal]);
+    const signal = this.roundAbort.signal;
     // Every parallel receive of a large pool listens on it: many listeners are expected, not a leak.
     setMaxListeners(0, signal);
     let next: NextRound;
@@ -220,20 +222,20 @@ export class PollLoop<W> {
   /** Waits `ms` real ms, or less when stopped (or woken, if `wakeable`). */
   private async pause(ms: number, wakeable: boolean): Promise<void> {
     if (!this.running || (wakeable && this.pendingWake)) return;
-    const signal = wakeable ? AbortSignal.any([this.stopper.signal, this.waker.signal]) : this.stopper.signal;
-    await this.deps.clock.sleepReal(ms, signal).catch(() => undefined);
+    const controller = new AbortController();
+    this.pausing = { controller, wakeable };
+    await this.deps.clock.sleepReal(ms, controller.signal).catch(() => undefined);
+    this.pausing = undefined;
   }
 
   /** Waits for wake() or stop(). */
   private idle(): Promise<void> {
     if (!this.running || this.pendingWake) return Promise.resolve();
-    const signals = [this.stopper.signal, this.waker.signal];
     return new Promise((resolve) => {
-      const done = () => {
-        for (const s of signals) s.removeEventListener('abort', done);
+      this.idling = () => {
+        this.idling = undefined;
         resolve();
       };
-      for (const s of signals) s.addEventListener('abort', done, { once: true });
     });
   }
 }
