@@ -44,7 +44,11 @@ export interface ProcessorEvents {
   settled: [outcome: SettledOutcome];
 }
 
-/** An id no order has: reading it tells whether the store answers, without touching an order. */
+/**
+ * An id no order has. A guarded transition of it matches no row: it proves the
+ * store takes writes (what a worker needs; a read could pass on a read-only
+ * database) and changes nothing.
+ */
 const PROBE_ORDER_ID = 'health-probe';
 
 /**
@@ -82,7 +86,7 @@ export class OrderProcessor {
       backoff: opts.backoff,
       round: (signal) => this.round(signal),
       // While the store is down a message taken would only use up one of its deliveries.
-      probes: { store: () => store.get(PROBE_ORDER_ID) },
+      probes: { store: () => store.transition(PROBE_ORDER_ID, ['pending'], { status: 'processing' }) },
     });
   }
 
