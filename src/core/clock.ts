@@ -21,20 +21,17 @@ export interface Clock {
   sleepReal(realMs: number, signal?: AbortSignal): Promise<void>;
 }
 
-export class ScaledClock implements Clock {
-  constructor(readonly timeScale = 1) {
+/** What every clock shares: the time scale and simulated sleeps in terms of real ones. */
+export abstract class ClockBase implements Clock {
+  constructor(readonly timeScale: number) {
     if (!(timeScale > 0) || !Number.isFinite(timeScale)) {
       throw new RangeError(`time scale must be a positive number, got ${timeScale}`);
     }
   }
 
-  now(): number {
-    return Date.now();
-  }
-
-  monotonic(): number {
-    return performance.now();
-  }
+  abstract now(): number;
+  abstract monotonic(): number;
+  abstract sleepReal(realMs: number, signal?: AbortSignal): Promise<void>;
 
   scale(simulatedMs: number): number {
     return simulatedMs * this.timeScale;
@@ -46,6 +43,21 @@ export class ScaledClock implements Clock {
 
   sleep(simulatedMs: number, signal?: AbortSignal): Promise<void> {
     return this.sleepReal(this.scale(simulatedMs), signal);
+  }
+}
+
+/** Real time: Date.now, performance.now and timers. ManualClock (manual-clock.ts) is the one tests move by hand. */
+export class ScaledClock extends ClockBase {
+  constructor(timeScale = 1) {
+    super(timeScale);
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  monotonic(): number {
+    return performance.now();
   }
 
   sleepReal(realMs: number, signal?: AbortSignal): Promise<void> {
@@ -70,7 +82,8 @@ export class ScaledClock implements Clock {
   }
 }
 
-function abortError(signal?: AbortSignal): Error {
+/** The error a sleep rejects with when its signal aborts: the signal's reason, or an AbortError. */
+export function abortError(signal?: AbortSignal): Error {
   const reason = signal?.reason;
   if (reason instanceof Error) return reason;
   return new DOMException('The operation was aborted', 'AbortError');

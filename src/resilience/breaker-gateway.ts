@@ -192,12 +192,17 @@ export class BreakerGateway implements PaymentGateway {
   }
 
   private within(payment: Promise<PaymentResult>, budgetMs: number): Promise<PaymentResult> {
+    // On the clock, like every other wait, so that a manual clock drives the time budget too.
+    const answered = new AbortController();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.counters.timeouts++;
-        reject(new SlowPaymentError(this.deps.clock.unscale(budgetMs)));
-      }, budgetMs);
-      payment.then(resolve, reject).finally(() => clearTimeout(timer));
+      this.deps.clock.sleepReal(budgetMs, answered.signal).then(
+        () => {
+          this.counters.timeouts++;
+          reject(new SlowPaymentError(this.deps.clock.unscale(budgetMs)));
+        },
+        () => undefined,
+      );
+      payment.then(resolve, reject).finally(() => answered.abort());
     });
   }
 

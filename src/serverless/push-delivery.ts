@@ -1,5 +1,7 @@
 import { Gauge } from 'prom-client';
 import type { ServiceConfig } from '../config/config.js';
+import type { BackoffOptions } from '../core/backoff.js';
+import type { DependencyHealth } from '../core/health.js';
 import type { MessageBus } from '../core/ports.js';
 import type { ProcessDeps } from '../processor/process-message.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
@@ -16,8 +18,13 @@ export class PushDelivery {
   private readonly settings: { retries: number; failureDestination: boolean };
   private telemetry?: Telemetry;
 
-  constructor(deps: ProcessDeps & { bus: MessageBus }, config: ServiceConfig) {
-    const { bus, clock, logger } = deps;
+  constructor(
+    deps: ProcessDeps & { bus: MessageBus; health: DependencyHealth },
+    config: ServiceConfig,
+    /** Retries while the bus is down. */
+    backoff: BackoffOptions,
+  ) {
+    const { bus, clock, logger, health } = deps;
     this.handler = createHandler({
       ...deps,
       onFinished: (order) => {
@@ -25,7 +32,7 @@ export class PushDelivery {
       },
     });
     this.dispatcher = new PushDispatcher(
-      { bus, clock, logger, invoke: this.handler },
+      { bus, clock, logger, health, invoke: this.handler },
       {
         queue: config.queue.name,
         topic: config.queue.topic,
@@ -35,6 +42,7 @@ export class PushDelivery {
         failureDestination: config.push.failureDestination,
         visibilityTimeoutMs: config.queue.visibilityTimeoutMs,
         waitTimeMs: config.queue.waitTimeMs,
+        backoff,
       },
     );
     this.settings = { retries: config.push.retries, failureDestination: config.push.failureDestination };

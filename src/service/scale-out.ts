@@ -4,6 +4,7 @@ import { buildApi } from '../api/server.js';
 import { type ConfigOverrides, resolveConfig, type ServiceConfig } from '../config/config.js';
 import { Checkout } from '../core/checkout.js';
 import { ScaledClock } from '../core/clock.js';
+import { DependencyHealth } from '../core/health.js';
 import { Notifier } from '../core/notifier.js';
 import type { EmailSender, MessageBus, OrderStore, PaymentGateway } from '../core/ports.js';
 import { type DashboardOptions, dashboardRoutes } from '../dashboard/routes.js';
@@ -16,6 +17,7 @@ import { Telemetry } from '../telemetry/telemetry.js';
 import { VERSION } from '../version.js';
 import { createBackend, createGateway } from './factories.js';
 import { listen } from './listen.js';
+import { LOOP_BACKOFF, processorOptions, RELAY_OPTIONS } from './loop-options.js';
 
 /** api: takes orders (and relays their messages); worker: pays them; serve: both in one process. */
 export type NodeRole = 'api' | 'worker' | 'serve';
@@ -38,6 +40,8 @@ export interface RunningNode {
   /** Instead of the processor with `processor: 'push'`: the serverless handler and its dispatcher. */
   push?: PushDelivery;
   telemetry: Telemetry;
+  /** Up or down of the store and the bus as this process's loops find them (/stats `dependencies`). */
+  health: DependencyHealth;
   resilience: Resilience;
   /** Graceful stop: no new requests, in-flight payments finish or are released, connections closed. */
   close(): Promise<void>;
@@ -67,6 +71,7 @@ export async function startNode(
   const config = resolveConfig(overrides);
   const logger = pino({ level: config.logLevel, base: { service: 'flashsale', role } });
   const clock = new ScaledClock(config.timeScale);
+  const health = new DependencyHealth({ clock, logger });
   const deps = { clock, logger };
   const backend = createBackend(config, deps);
   await backend.init();
@@ -79,24 +84,21 @@ export async function startNode(
   // Breaker, admission control, rate limit, processing control and autoscaler, as in serve.
   const resilience = new Resilience({ gateway, clock, logger }, config);
   const checkout = new Checkout({ store, gateway: resilience.gateway, notifier, clock });
-  const relay = outbox ? new OutboxRelay({ outbox, bus, clock, logger }) : undefined;
+  const relay = outbox ? new OutboxRelay({ outbox, bus, clock, logger, health }, RELAY_OPTIONS) : undefined;
   const push =
     role !== 'api' && config.processor === 'push'
-      ? new PushDelivery({ store, bus, gateway: resilience.gateway, notifier, clock, logger }, config)
+      ? new PushDelivery(
+          { store, bus, gateway: resilience.gateway, notifier, clock, logger, health },
+          config,
+          LOOP_BACKOFF,
+        )
       : undefined;
   const processor =
     role === 'api' || push
       ? undefined
       : new OrderProcessor(
-          { store, bus, gateway: resilience.gateway, notifier, clock, logger },
-          {
-            queue: config.queue.name,
-            workers: config.workers,
-            visibilityTimeoutMs: config.queue.visibilityTimeoutMs,
-            waitTimeMs: config.queue.waitTimeMs,
-            maxReceiveCount: config.queue.maxReceiveCount,
-            retryDelayMs: config.queue.retryDelayMs,
-          },
+          { store, bus, gateway: resilience.gateway, notifier, clock, logger, health },
+          processorOptions(config),
         );
   // The queue's depth comes from a section rather than from the bus directly, so
   // /stats keeps answering (with the outbox's figures) while the bus is down.
@@ -107,6 +109,7 @@ export async function startNode(
     store,
     queue: config.queue.name,
     gateway: () => gateway.stats(),
+    health,
     ...(processor ? { processor: () => processor.stats() } : {}),
   });
   let lastDepth = { visible: 0, inFlight: 0, deadLetters: 0 };
@@ -141,11 +144,9 @@ export async function startNode(
   }
   resilience.attach({ store, telemetry, bus, queue: config.queue.name, ...(processor ? { processor } : {}) });
   push?.attach(telemetry);
-  if (processor) {
-    processor.onFinished = (outcome, acceptedAt) => {
-      if (outcome.order?.mode === 'async' && acceptedAt !== undefined) telemetry.observeE2e(clock.now() - acceptedAt);
-    };
-  }
+  processor?.on('settled', ({ order }) => {
+    if (order.mode === 'async') telemetry.observeE2e(clock.now() - Date.parse(order.created_at));
+  });
 
   const app = await buildApi(
     { checkout, store, telemetry, logger },
@@ -197,6 +198,7 @@ export async function startNode(
     ...(processor ? { processor } : {}),
     ...(push ? { push } : {}),
     telemetry,
+    health,
     resilience,
     close,
   };

@@ -4,6 +4,7 @@ import { buildApi } from '../api/server.js';
 import { type ConfigOverrides, resolveConfig, type ServiceConfig } from '../config/config.js';
 import { Checkout } from '../core/checkout.js';
 import { ScaledClock } from '../core/clock.js';
+import { DependencyHealth } from '../core/health.js';
 import { Notifier } from '../core/notifier.js';
 import type { EmailSender } from '../core/ports.js';
 import { type DashboardOptions, dashboardRoutes } from '../dashboard/routes.js';
@@ -19,6 +20,7 @@ import { SqlitePaymentLedger } from '../sqlite/payment-ledger.js';
 import { Telemetry } from '../telemetry/telemetry.js';
 import { VERSION } from '../version.js';
 import { listen } from './listen.js';
+import { LOOP_BACKOFF, processorOptions } from './loop-options.js';
 
 export interface RunningService {
   /** Base URL, e.g. http://127.0.0.1:8080 */
@@ -39,6 +41,8 @@ export interface RunningService {
   checkout: Checkout;
   notifier: Notifier;
   telemetry: Telemetry;
+  /** Up or down of the store and the bus as the processor finds them (/stats `dependencies`). */
+  health: DependencyHealth;
   /** Circuit breaker, admission control, processing control, autoscaler, dead-letter tools. */
   resilience: Resilience;
   /** Graceful stop: no new requests, in-flight payments finish or are released, database closed. */
@@ -62,6 +66,7 @@ export async function startService(
   const config = resolveConfig(overrides);
   const logger = pino({ level: config.logLevel, base: { service: 'flashsale' } });
   const clock = new ScaledClock(config.timeScale);
+  const health = new DependencyHealth({ clock, logger });
   const database = new SqliteDatabase({ path: config.dbPath });
   const bus = new EmbeddedBus(
     { database, clock },
@@ -83,20 +88,17 @@ export async function startService(
   const resilience = new Resilience({ gateway, clock, logger }, config);
   const checkout = new Checkout({ store, gateway: resilience.gateway, notifier, clock });
   const processor = new OrderProcessor(
-    { store, bus, gateway: resilience.gateway, notifier, clock, logger },
-    {
-      queue: config.queue.name,
-      workers: config.workers,
-      visibilityTimeoutMs: config.queue.visibilityTimeoutMs,
-      waitTimeMs: config.queue.waitTimeMs,
-      maxReceiveCount: config.queue.maxReceiveCount,
-      retryDelayMs: config.queue.retryDelayMs,
-    },
+    { store, bus, gateway: resilience.gateway, notifier, clock, logger, health },
+    processorOptions(config),
   );
   // Push mode hands each message to the serverless handler instead of to the workers.
   const push =
     config.processor === 'push'
-      ? new PushDelivery({ store, bus, gateway: resilience.gateway, notifier, clock, logger }, config)
+      ? new PushDelivery(
+          { store, bus, gateway: resilience.gateway, notifier, clock, logger, health },
+          config,
+          LOOP_BACKOFF,
+        )
       : undefined;
   const telemetry = new Telemetry({
     role: 'serve',
@@ -106,6 +108,7 @@ export async function startService(
     bus,
     queue: config.queue.name,
     gateway: () => gateway.stats(),
+    health,
     ...(push ? {} : { processor: () => processor.stats() }),
   });
   resilience.attach({ store, telemetry, bus, queue: config.queue.name, ...(push ? {} : { processor }) });
@@ -115,9 +118,9 @@ export async function startService(
     commits: database.writer.batches,
     writes: database.writer.writes,
   }));
-  processor.onFinished = (outcome, acceptedAt) => {
-    if (outcome.order?.mode === 'async' && acceptedAt !== undefined) telemetry.observeE2e(clock.now() - acceptedAt);
-  };
+  processor.on('settled', ({ order }) => {
+    if (order.mode === 'async') telemetry.observeE2e(clock.now() - Date.parse(order.created_at));
+  });
 
   const app = await buildApi(
     { checkout, store, telemetry, logger },
@@ -168,6 +171,7 @@ export async function startService(
     checkout,
     notifier,
     telemetry,
+    health,
     resilience,
     close,
   };

@@ -1,6 +1,7 @@
 import * as hdr from 'hdr-histogram-js';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
+import type { DependencyHealth } from '../core/health.js';
 import type { GatewayStats, MessageBus, OrderStore } from '../core/ports.js';
 import type { ProcessorStats } from '../processor/order-processor.js';
 import { unhandledRejections } from './process-faults.js';
@@ -15,6 +16,8 @@ export interface StatsSources {
   queue: string;
   gateway?: () => GatewayStats;
   processor?: () => ProcessorStats;
+  /** Up or down of the store, the bus, … as this process finds them: /stats `dependencies`. */
+  health?: DependencyHealth;
 }
 
 type Section = () => Record<string, unknown> | Promise<Record<string, unknown>>;
@@ -133,6 +136,21 @@ export class Telemetry {
         registers,
       }),
     };
+    if (sources.health) this.dependencyGauge(sources.health);
+  }
+
+  /** flashsale_dependency_up{dependency}: 1 while this process finds it up. */
+  private dependencyGauge(health: DependencyHealth): void {
+    new Gauge({
+      name: 'flashsale_dependency_up',
+      help: 'Dependencies (store, bus, …) as this process finds them: 1 up, 0 down',
+      labelNames: ['dependency'],
+      registers: [this.registry],
+      collect() {
+        for (const [name, s] of Object.entries(health.snapshot()))
+          this.set({ dependency: name }, s.state === 'up' ? 1 : 0);
+      },
+    });
   }
 
   observeRequest(route: string, method: string, status: number, seconds: number): void {
@@ -215,6 +233,7 @@ export class Telemetry {
     stats.latency_ms = { async: summaryMs(this.orderLatency.async), sync: summaryMs(this.orderLatency.sync) };
     stats.requests = { total: this.requests.total, by_status: { ...this.requests.byStatus } };
     stats.unhandled_rejections = unhandledRejections();
+    if (sources.health) stats.dependencies = sources.health.snapshot();
     for (const [name, section] of this.sections) stats[name] = await section();
     return stats;
   }

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { ScaledClock } from '../../src/core/clock.js';
+import { DependencyHealth } from '../../src/core/health.js';
 import type { Outbox } from '../../src/core/outbox.js';
 import type { MessageBus, OrderStore } from '../../src/core/ports.js';
-import { OutboxRelay } from '../../src/outbox/outbox-relay.js';
+import { OutboxRelay, type OutboxRelayOptions } from '../../src/outbox/outbox-relay.js';
 import { SqsBus } from '../../src/sns-sqs/sqs-bus.js';
 import { SqliteDatabase } from '../../src/sqlite/database.js';
 import { SqliteOrderStore } from '../../src/sqlite/order-store.js';
@@ -17,6 +18,14 @@ import { TcpProxy } from '../support/tcp-proxy.js';
 
 const logger = pino({ level: 'silent' });
 const clock = new ScaledClock(0.01);
+const RELAY: OutboxRelayOptions = {
+  batchSize: 100,
+  publishBatch: 10,
+  pollIntervalMs: 200,
+  leaseMs: 30_000,
+  backoff: { baseMs: 100, maxMs: 5000 },
+  keepSentMs: 3_600_000,
+};
 
 describe('outbox relay: SQLite store → SNS/SQS', () => {
   let emulator: Emulator;
@@ -85,7 +94,10 @@ describe('outbox relay: SQLite store → SNS/SQS', () => {
 
   test('two relays publish every accepted order once, in batches, and mark them sent', async () => {
     const { store, outbox, bus, queue } = await setup();
-    const relays = [1, 2].map(() => new OutboxRelay({ outbox, bus, clock, logger }, { batchSize: 25 }));
+    const health = new DependencyHealth({ clock, logger });
+    const relays = [1, 2].map(
+      () => new OutboxRelay({ outbox, bus, clock, logger, health }, { ...RELAY, batchSize: 25 }),
+    );
     for (const relay of relays) relay.start();
     cleanups.push(() => Promise.all(relays.map((r) => r.stop())).then(() => undefined));
     const orders = Array.from({ length: 120 }, (_, i) => order('async', 1000 + i));
@@ -103,7 +115,11 @@ describe('outbox relay: SQLite store → SNS/SQS', () => {
 
   test('while the bus is unreachable orders wait in the outbox; they are all published when it is back', async () => {
     const { store, outbox, bus, queue } = await setup();
-    const relay = new OutboxRelay({ outbox, bus, clock, logger }, { maxBackoffMs: 200 });
+    const health = new DependencyHealth({ clock, logger });
+    const relay = new OutboxRelay(
+      { outbox, bus, clock, logger, health },
+      { ...RELAY, backoff: { baseMs: 100, maxMs: 200 } },
+    );
     relay.start();
     cleanups.push(() => relay.stop());
     await proxy.stop();
@@ -112,11 +128,14 @@ describe('outbox relay: SQLite store → SNS/SQS', () => {
       for (const o of orders) assert.equal((await store.accept({ order: o, publish: true })).kind, 'created');
       await waitFor(() => relay.stats().failures >= 2, { timeoutMs: 10_000, message: 'the relay to fail' });
       assert.equal((await outbox.counts()).pending, orders.length);
+      assert.equal(health.status('bus')?.up, false, '/stats dependencies shows the bus down');
     } finally {
       await proxy.start();
     }
     const received = await receiveAll(bus, queue, orders.length);
     assert.equal(received.length, orders.length);
     await waitFor(async () => (await outbox.counts()).pending === 0, { timeoutMs: 5000 });
+    assert.equal(health.status('bus')?.up, true, 'and up again, with no restart');
+    assert.equal(health.status('bus')?.outages, 1, 'one outage, however many retries');
   });
 });

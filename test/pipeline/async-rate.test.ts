@@ -93,7 +93,11 @@ describe('a payment longer than the visibility timeout is never charged twice', 
     assert.equal(await service.ledger.duplicates(), 0);
     assert.equal(service.gateway.stats().executed, 60);
     assert.equal(service.processor.stats().retried, 0);
-    const depth = await service.bus.depth('order-processing-queue');
+    // Messages are acknowledged just after their order completes (the worker is free first).
+    const depth = await waitFor(async () => {
+      const d = await service.bus.depth('order-processing-queue');
+      return d.visible + d.inFlight === 0 ? d : undefined;
+    });
     assert.deepEqual(depth, { visible: 0, inFlight: 0, deadLetters: 0 });
     for (const id of ids) assert.equal((await service.store.get(id))?.status, 'completed');
   });

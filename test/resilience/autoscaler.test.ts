@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { Autoscaler } from '../../src/autoscaler/autoscaler.js';
 import { decide, RateWindow, type ScalingPolicy } from '../../src/autoscaler/policy.js';
+import { ManualClock } from '../../src/core/manual-clock.js';
+import { recordingLogger } from '../support/manual-time.js';
 import { getJson, postJson, sampleOrder } from '../support/orders.js';
 import { startTestService, waitFor } from '../support/service.js';
 
@@ -94,6 +97,61 @@ describe('autoscaler decision', () => {
     assert.ok(settledAt !== undefined && settledAt < 60_000, `settled after ${settledAt} ms`);
     assert.ok(peak < 60 * 10, `queue peaked at ${Math.round(peak)}`);
     assert.equal(workers, 1);
+  });
+});
+
+describe('autoscaler loop on a manual clock', () => {
+  test('decides once an interval, respects its cool-downs, scales up to D × L and back down, and stops', async () => {
+    // Demand 60/s for 20 simulated seconds, then none; payments take 3 s; nothing queues.
+    const clock = new ManualClock({ timeScale: 0.01 });
+    const saleEndsAt = 20_000;
+    const simulatedNow = () => clock.unscale(clock.monotonic());
+    const workers: Array<[at: number, count: number]> = [];
+    let desired = 1;
+    const target = {
+      get desiredWorkers() {
+        return desired;
+      },
+      setWorkers(count: number) {
+        desired = count;
+        workers.push([simulatedNow(), count]);
+      },
+    };
+    const autoscaler = new Autoscaler(
+      {
+        target,
+        signals: async () => ({
+          arrivals: Math.floor((Math.min(simulatedNow(), saleEndsAt) / 1000) * 60),
+          backlog: 0,
+          latencyMs: 3000,
+          slots: 0,
+        }),
+        clock,
+        logger: recordingLogger(),
+      },
+      { ...POLICY, headroom: 0.05, intervalMs: 1000, windowMs: 10_000 },
+    );
+    autoscaler.start();
+    // One interval is 10 real ms at this scale; the clock moves one interval at a time, 60 of them.
+    for (let i = 0; i < 60; i++) {
+      await clock.untilSleepingFor(10);
+      await clock.advance(10);
+    }
+    assert.deepEqual(workers, [
+      // The first reading of the rate: 60/s × 1.05 × 3 s.
+      [1000, 189],
+      // The 10 s window has slid past the sale at 30 s; the down cool-down (30 s after the change at 1 s) ends at 31 s.
+      [31_000, 1],
+    ]);
+    const snapshot = autoscaler.snapshot();
+    assert.equal(snapshot.last?.at_ms, 60_000, 'a decision every interval, the last at 60 s');
+    assert.deepEqual(
+      snapshot.changes.map((c) => c.reason.length > 0),
+      [true, true],
+    );
+    await autoscaler.stop('test over');
+    assert.equal(clock.pending, 0, 'stopped: no decision pending');
+    assert.equal(autoscaler.snapshot().enabled, false);
   });
 });
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
-import { ScaledClock } from '../../src/core/clock.js';
+import { describe, type TestContext, test } from 'node:test';
+import type { Clock } from '../../src/core/clock.js';
+import { ManualClock } from '../../src/core/manual-clock.js';
 import { SimulatedGateway } from '../../src/payment/simulated-gateway.js';
 import { BreakerGateway, CircuitOpenError } from '../../src/resilience/breaker-gateway.js';
 import { SqliteDatabase } from '../../src/sqlite/database.js';
@@ -11,14 +12,24 @@ import { startTestService, tempDir, waitFor } from '../support/service.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
+/**
+ * A manual clock that cockatiel follows too: cockatiel reads Date.now() and
+ * takes no clock, so Date is mocked (and only Date) and moved with the clock.
+ */
+function manualTime(t: TestContext): ManualClock {
+  const clock = new ManualClock();
+  t.mock.timers.enable({ apis: ['Date'], now: clock.now() });
+  clock.onTime((now) => t.mock.timers.setTime(now));
+  return clock;
+}
+
 /** A breaker around a real simulated gateway on a SQLite ledger in a temp dir. */
 async function breakerOn(
+  clock: Clock,
   gateway: { latencyMs: number; slots: number },
   breaker: { threshold: number; timeoutMs: number },
-  timeScale = 0.01,
 ) {
   const { dir, cleanup } = tempDir();
-  const clock = new ScaledClock(timeScale);
   const database = new SqliteDatabase({ path: join(dir, 'ledger.db') });
   const inner = new SimulatedGateway({ clock, ledger: new SqlitePaymentLedger({ database }) }, gateway);
   const wrapped = new BreakerGateway(
@@ -38,40 +49,61 @@ async function breakerOn(
 }
 
 describe('circuit breaker around the payment gateway', () => {
-  test('slow payments open it, yet their answers still count; a fast probe closes it', async () => {
+  test('slow payments open it, yet their answers still count; a fast probe closes it', async (t) => {
+    const clock = manualTime(t);
     const { inner, breaker, close } = await breakerOn(
+      clock,
       { latencyMs: 3000, slots: 0 },
       { threshold: 2, timeoutMs: 1000 },
-      0.05,
     );
     try {
-      for (const id of ['a', 'b']) {
-        const result = await breaker.charge({ orderId: id, amount: 10 });
-        assert.equal(result.status, 'approved', 'a slow payment is still the customer’s payment');
+      for (const [i, id] of ['a', 'b'].entries()) {
+        const charge = breaker.charge({ orderId: id, amount: 10 });
+        await clock.untilSleepingFor(3000);
+        await clock.advance(999);
+        assert.equal(breaker.snapshot().timeouts, i, 'within its time budget');
+        await clock.advance(1);
+        assert.equal(breaker.snapshot().timeouts, i + 1, 'past it by a millisecond');
+        await clock.advance(2000);
+        assert.equal((await charge).status, 'approved', 'a slow payment is still the customer’s payment');
       }
       assert.equal(breaker.state, 'open');
-      assert.equal(breaker.snapshot().timeouts, 2);
+      // Opened at 4000 ms (b's budget ran out), probe due 10 000 ms later.
+      assert.equal(breaker.retryAfterMs(), 8000);
       await assert.rejects(breaker.charge({ orderId: 'c', amount: 10 }), CircuitOpenError);
       assert.equal(inner.stats().executed, 2, 'the refused payment never reached the provider');
       inner.configure({ latencyMs: 100 });
-      await waitFor(() => !breaker.refusing(), { message: 'probe due' });
-      assert.equal((await breaker.charge({ orderId: 'c', amount: 10 })).status, 'approved');
+      await clock.advance(7999);
+      assert.equal(breaker.refusing(), true);
+      await assert.rejects(breaker.charge({ orderId: 'c', amount: 10 }), CircuitOpenError, 'cockatiel agrees');
+      await clock.advance(1);
+      assert.equal(breaker.refusing(), false, 'probe due');
+      const probe = breaker.charge({ orderId: 'c', amount: 10 });
+      await clock.untilSleepingFor(100);
+      await clock.advance(100);
+      assert.equal((await probe).status, 'approved');
       assert.equal(breaker.state, 'closed');
     } finally {
       await close();
     }
   });
 
-  test('waiting in the provider’s line is not slowness', async () => {
-    // The budget leaves 900 simulated (90 real) ms for timer and commit overhead.
-    const { breaker, close } = await breakerOn({ latencyMs: 600, slots: 1 }, { threshold: 2, timeoutMs: 1500 }, 0.1);
+  test('waiting in the provider’s line is not slowness', async (t) => {
+    const clock = manualTime(t);
+    const { breaker, close } = await breakerOn(clock, { latencyMs: 600, slots: 1 }, { threshold: 2, timeoutMs: 1500 });
     try {
-      // The third and fourth take 1800 and 2400 ms, beyond the 1500 ms timeout, but that is the line, not the provider.
-      const results = await Promise.all(['a', 'b', 'c', 'd'].map((id) => breaker.charge({ orderId: id, amount: 1 })));
+      // The third and fourth end at 1800 and 2400 ms, beyond the 1500 ms timeout, but that is the line, not the provider.
+      const charges = ['a', 'b', 'c', 'd'].map((id) => breaker.charge({ orderId: id, amount: 1 }));
+      for (let i = 0; i < 4; i++) {
+        await clock.untilSleepingFor(600);
+        await clock.advance(600);
+      }
+      const results = await Promise.all(charges);
       assert.deepEqual(
         results.map((r) => r.status),
         ['approved', 'approved', 'approved', 'approved'],
       );
+      assert.equal(clock.monotonic(), 2400);
       assert.equal(breaker.snapshot().timeouts, 0);
       assert.equal(breaker.state, 'closed');
     } finally {
