@@ -16,6 +16,7 @@ import { Telemetry } from '../telemetry/telemetry.js';
 import { VERSION } from '../version.js';
 import { createBackend, createGateway } from './factories.js';
 import { listen } from './listen.js';
+import { notifierOptions, outboxRelayOptions, processorOptions } from './options.js';
 
 /** api: takes orders (and relays their messages); worker: pays them; serve: both in one process. */
 export type NodeRole = 'api' | 'worker' | 'serve';
@@ -75,11 +76,11 @@ export async function startNode(
   await gateway.init();
 
   const sender = extras.sender ?? (config.notify.smtpUrl ? new SmtpSender(config.notify.smtpUrl) : undefined);
-  const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, { from: config.notify.from });
+  const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, notifierOptions(config));
   // Breaker, admission control, rate limit, processing control and autoscaler, as in serve.
   const resilience = new Resilience({ gateway, clock, logger }, config);
   const checkout = new Checkout({ store, gateway: resilience.gateway, notifier, clock });
-  const relay = outbox ? new OutboxRelay({ outbox, bus, clock, logger }) : undefined;
+  const relay = outbox ? new OutboxRelay({ outbox, bus, clock, logger }, outboxRelayOptions(config)) : undefined;
   const push =
     role !== 'api' && config.processor === 'push'
       ? new PushDelivery({ store, bus, gateway: resilience.gateway, notifier, clock, logger }, config)
@@ -89,14 +90,7 @@ export async function startNode(
       ? undefined
       : new OrderProcessor(
           { store, bus, gateway: resilience.gateway, notifier, clock, logger },
-          {
-            queue: config.queue.name,
-            workers: config.workers,
-            visibilityTimeoutMs: config.queue.visibilityTimeoutMs,
-            waitTimeMs: config.queue.waitTimeMs,
-            maxReceiveCount: config.queue.maxReceiveCount,
-            retryDelayMs: config.queue.retryDelayMs,
-          },
+          processorOptions(config),
         );
   // The queue's depth comes from a section rather than from the bus directly, so
   // /stats keeps answering (with the outbox's figures) while the bus is down.

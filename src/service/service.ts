@@ -19,6 +19,7 @@ import { SqlitePaymentLedger } from '../sqlite/payment-ledger.js';
 import { Telemetry } from '../telemetry/telemetry.js';
 import { VERSION } from '../version.js';
 import { listen } from './listen.js';
+import { embeddedBusOptions, notifierOptions, processorOptions, simulatedGatewayOptions } from './options.js';
 
 export interface RunningService {
   /** Base URL, e.g. http://127.0.0.1:8080 */
@@ -63,35 +64,20 @@ export async function startService(
   const logger = pino({ level: config.logLevel, base: { service: 'flashsale' } });
   const clock = new ScaledClock(config.timeScale);
   const database = new SqliteDatabase({ path: config.dbPath });
-  const bus = new EmbeddedBus(
-    { database, clock },
-    {
-      subscriptions: { [config.queue.topic]: [config.queue.name] },
-      visibilityTimeoutMs: config.queue.visibilityTimeoutMs,
-      retentionMs: config.queue.retentionMs,
-      maxReceiveCount: config.queue.maxReceiveCount,
-    },
-  );
+  const bus = new EmbeddedBus({ database, clock }, embeddedBusOptions(config));
   const store = new SqliteOrderStore({ database, publisher: bus }, { topic: config.queue.topic });
   const ledger = new SqlitePaymentLedger({ database });
-  const gateway = new SimulatedGateway({ clock, ledger }, config.payment);
+  const gateway = new SimulatedGateway({ clock, ledger }, simulatedGatewayOptions(config));
   await Promise.all([bus.init(), store.init(), gateway.init()]);
 
   const sender = extras.sender ?? (config.notify.smtpUrl ? new SmtpSender(config.notify.smtpUrl) : undefined);
-  const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, { from: config.notify.from });
+  const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, notifierOptions(config));
   // Checkout and processor pay through the circuit breaker when it is on.
   const resilience = new Resilience({ gateway, clock, logger }, config);
   const checkout = new Checkout({ store, gateway: resilience.gateway, notifier, clock });
   const processor = new OrderProcessor(
     { store, bus, gateway: resilience.gateway, notifier, clock, logger },
-    {
-      queue: config.queue.name,
-      workers: config.workers,
-      visibilityTimeoutMs: config.queue.visibilityTimeoutMs,
-      waitTimeMs: config.queue.waitTimeMs,
-      maxReceiveCount: config.queue.maxReceiveCount,
-      retryDelayMs: config.queue.retryDelayMs,
-    },
+    processorOptions(config),
   );
   // Push mode hands each message to the serverless handler instead of to the workers.
   const push =
