@@ -3,8 +3,9 @@
  * overrides read back from them. Each option's help names its variable and
  * its default in that role; options are grouped as in the README.
  */
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { ConfigOverrides } from './config.js';
+import { ParseError } from './parse.js';
 import type { Role } from './service-config.js';
 import { GROUPS, type Setting } from './setting.js';
 import { defaultOf, readSetting, SETTINGS, setPath, settingsOf } from './settings.js';
@@ -55,4 +56,16 @@ export function overridesFromFlags(flags: SettingFlags): ConfigOverrides {
     setPath(out, s.path, readSetting(s, raw, shownAs));
   }
   return out as ConfigOverrides;
+}
+
+/** A commander argParser from one of the shared parsers: commander then names the option in its error. */
+export function optionParser<T>(parse: (text: string) => T): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (error) {
+      if (error instanceof ParseError) throw new InvalidArgumentError(error.message);
+      throw error;
+    }
+  };
 }

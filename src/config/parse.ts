@@ -6,21 +6,31 @@
  * (flag or variable) the text came from.
  */
 
-/** Text that cannot be read as the kind of value expected; the message says why, without the setting's name. */
+/**
+ * Text that cannot be read as the kind of value expected. The message says
+ * why, after the flag's name when the caller gave one (`--latency: …`).
+ */
 export class ParseError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, flag?: string) {
+    super(flag ? `${flag}: ${message}` : message);
     this.name = 'ParseError';
   }
+}
+
+/** Names the flag a value came from, for the message. */
+export interface Named {
+  flag?: string;
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
 const PART = /(\d+(?:\.\d+)?|\.\d+)(ms|min|s|m|h|d)/g;
 const BARE = /^(\d+(?:\.\d+)?|\.\d+)$/;
 
-export interface DurationOptions {
+export interface DurationOptions extends Named {
   /** Unit of a bare number. Default ms; the load generator reads Locust's seconds. */
   bare?: 'ms' | 's';
+  /** Refuse 0. */
+  positive?: boolean;
 }
 
 /**
@@ -29,18 +39,25 @@ export interface DurationOptions {
  * A number (from code or JSON) is taken as milliseconds.
  */
 export function parseDuration(raw: string | number, options: DurationOptions = {}): number {
+  const ms = readDuration(raw, options);
+  if (options.positive && ms === 0) throw new ParseError(`must be > 0, got "${raw}"`, options.flag);
+  return ms;
+}
+
+function readDuration(raw: string | number, { bare = 'ms', flag }: DurationOptions): number {
   if (typeof raw === 'number') {
-    if (!Number.isFinite(raw) || raw < 0) throw new ParseError(`must be a duration ≥ 0, got ${raw}`);
+    if (!Number.isFinite(raw) || raw < 0) throw new ParseError(`must be a duration ≥ 0, got ${raw}`, flag);
     return raw;
   }
   const text = raw.trim().toLowerCase();
-  if (BARE.test(text)) return Number(text) * (options.bare === 's' ? 1000 : 1);
-  if (text.startsWith('-')) throw new ParseError(`cannot read duration "${raw}": a duration is never negative`);
+  if (BARE.test(text)) return Number(text) * (bare === 's' ? 1000 : 1);
+  if (text.startsWith('-')) throw new ParseError(`cannot read duration "${raw}": a duration is never negative`, flag);
   const parts = text.match(PART);
   if (!parts || parts.join('') !== text) {
-    const bare = options.bare === 's' ? 'seconds' : 'ms';
+    const unit = bare === 's' ? 'seconds' : 'ms';
     throw new ParseError(
-      `cannot read duration "${raw}" (examples: 500ms, 3s, 1.5s, 2m, 1h30m; a bare number is ${bare})`,
+      `cannot read duration "${raw}" (examples: 500ms, 3s, 1.5s, 2m, 1h30m; a bare number is ${unit})`,
+      flag,
     );
   }
   let total = 0;
@@ -55,15 +72,15 @@ const TRUE = /^(1|true|yes|on)$/i;
 const FALSE = /^(0|false|no|off)$/i;
 
 /** Reads 1/0, true/false, yes/no, on/off (any case). */
-export function parseBoolean(raw: string | boolean): boolean {
+export function parseBoolean(raw: string | boolean, { flag }: Named = {}): boolean {
   if (typeof raw === 'boolean') return raw;
   const text = raw.trim();
   if (TRUE.test(text)) return true;
   if (FALSE.test(text)) return false;
-  throw new ParseError(`must be true or false (or on/off, yes/no, 1/0), got "${raw}"`);
+  throw new ParseError(`must be true or false (or on/off, yes/no, 1/0), got "${raw}"`, flag);
 }
 
-export interface NumberRule {
+export interface NumberRule extends Named {
   /** Whole numbers only. */
   integer?: boolean;
   /** Smallest value allowed. */
@@ -83,7 +100,7 @@ const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 export function parseNumber(raw: string | number, rule: NumberRule = {}): number {
   const value = readNumber(raw, rule);
   const reason = numberRange(value, rule);
-  if (reason) throw new ParseError(reason);
+  if (reason) throw new ParseError(reason, rule.flag);
   return value;
 }
 
@@ -91,9 +108,9 @@ export function parseNumber(raw: string | number, rule: NumberRule = {}): number
 export function readNumber(raw: string | number, rule: NumberRule = {}): number {
   const text = typeof raw === 'number' ? String(raw) : raw.trim().replace(/(\d)_(?=\d)/g, '$1');
   const value = typeof raw === 'number' ? raw : NUMBER.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isFinite(value))
-    throw new ParseError(`expected ${rule.integer ? 'a whole number' : 'a number'}, got "${raw}"`);
-  if (rule.integer && !Number.isInteger(value)) throw new ParseError(`expected a whole number, got "${raw}"`);
+  if (!Number.isFinite(value) || (rule.integer && !Number.isInteger(value))) {
+    throw new ParseError(`expected ${rule.integer ? 'a whole number' : 'a number'}, got "${raw}"`, rule.flag);
+  }
   return value;
 }
 
