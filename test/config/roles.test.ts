@@ -12,7 +12,7 @@ import {
 import { addSettingOptions, overridesFromFlags, type SettingFlags } from '../../src/config/flags.js';
 import type { Role } from '../../src/config/service-config.js';
 import type { Setting } from '../../src/config/setting.js';
-import { defaultOf, getPath, readSetting, SETTINGS, settingsOf } from '../../src/config/settings.js';
+import { defaultOf, getPath, readSetting, settingsOf } from '../../src/config/settings.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 /** What other settings must be for a sample to be valid: postgres needs a URL and the SQS bus. */
