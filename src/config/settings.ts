@@ -37,7 +37,12 @@ export function defaultOf(s: Setting, role: Role): unknown {
   return s.roleDefaults?.[role] ?? s.default;
 }
 
-/** A bad setting. `message` names it as the user gave it, then its other names (flag, variable). */
+/**
+ * A bad setting. The message names it as the user gave it (flag, variable or
+ * config path), then its other names. `setting` is the variable or flag whose
+ * text could not be read at all; for a value its rule refuses, the config path
+ * (for an address or a secret, its variable); a rule between settings picks.
+ */
 export class SettingError extends ConfigError {
   constructor(setting: string, shownAs: string, reason: string, others: string[]) {
     super(setting, reason);
