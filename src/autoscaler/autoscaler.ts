@@ -20,15 +20,16 @@ export interface WorkerTarget {
   setWorkers(count: number, by: 'autoscaler'): void;
 }
 
-export interface AutoscalerOptions extends Partial<ScalingPolicy> {
-  /** Simulated ms between decisions. Default 1000. */
-  intervalMs?: number;
-  /** Simulated ms over which the arrival rate is measured. Default 10000. */
-  windowMs?: number;
-  /** Decisions that changed the count kept for /stats. Default 20. */
-  keep?: number;
-  /** Backlog readings whose minimum the decision uses. Default 3. */
-  backlogReadings?: number;
+/** Defaults and variables: the settings table (autoscale.*). */
+export interface AutoscalerOptions extends Required<ScalingPolicy> {
+  /** Simulated ms between decisions. */
+  intervalMs: number;
+  /** Simulated ms over which the arrival rate is measured. */
+  windowMs: number;
+  /** Decisions that changed the count kept for /stats. */
+  keep: number;
+  /** Backlog readings whose minimum the decision uses. */
+  backlogReadings: number;
 }
 
 /**
@@ -60,21 +61,14 @@ export class Autoscaler {
       clock: Clock;
       logger: Logger;
     },
-    options: AutoscalerOptions = {},
+    options: AutoscalerOptions,
   ) {
-    this.policy = {
-      minWorkers: options.minWorkers ?? 1,
-      maxWorkers: options.maxWorkers ?? 200,
-      targetDrainMs: options.targetDrainMs ?? 30_000,
-      scaleUpCooldownMs: options.scaleUpCooldownMs ?? 3000,
-      scaleDownCooldownMs: options.scaleDownCooldownMs ?? 30_000,
-      tolerance: options.tolerance ?? 0.1,
-      headroom: options.headroom ?? 0.05,
-    };
-    this.intervalMs = options.intervalMs ?? 1000;
-    this.keep = options.keep ?? 20;
-    this.backlogReadings = options.backlogReadings ?? 3;
-    this.windowMs = options.windowMs ?? 10_000;
+    const { intervalMs, windowMs, keep, backlogReadings, ...policy } = options;
+    this.policy = policy;
+    this.intervalMs = intervalMs;
+    this.keep = keep;
+    this.backlogReadings = backlogReadings;
+    this.windowMs = windowMs;
     this.rate = new RateWindow(this.windowMs);
   }
 

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { ParseError } from '../config/parse.js';
 
 /** Where a command writes; tests pass their own. */
 export interface Output {
@@ -86,12 +87,12 @@ export class AdminClient {
   }
 }
 
-/** Runs an admin action, turning an AdminError into one line on stderr and exit code 1. */
+/** Runs an admin action, turning an AdminError or an unreadable argument into one line on stderr and exit code 1. */
 export async function runAdmin(io: Output, action: () => Promise<void>): Promise<void> {
   try {
     await action();
   } catch (error) {
-    if (!(error instanceof AdminError)) throw error;
+    if (!(error instanceof AdminError || error instanceof ParseError)) throw error;
     io.err(`flashsale: ${error.message}`);
     process.exitCode = 1;
   }

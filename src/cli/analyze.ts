@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { analysisJson, analyzeCapacity, type CapacityParams, formatAnalysis } from '../analyze/index.js';
-import { parseCount, parseDuration, parseRate, UsageError } from '../loadtest/parse.js';
+import { ParseError, parseDuration, parseNumber } from '../config/parse.js';
+import { parseRate, UsageError } from '../loadtest/parse.js';
 
 export interface AnalyzeFlags {
   latency: string;
@@ -13,20 +14,20 @@ export interface AnalyzeFlags {
   json?: boolean;
 }
 
-/** Turns the flags into parameters; throws a UsageError naming the flag at fault. */
+const COUNT = { integer: true, min: 0 };
+
+/** Turns the flags into parameters; throws a ParseError or UsageError naming the flag at fault. */
 export function paramsFromFlags(flags: AnalyzeFlags): CapacityParams {
-  const latencyMs = parseDuration(flags.latency, '--latency');
-  if (latencyMs <= 0) throw new UsageError('--latency: must be greater than zero');
-  const slots = parseCount(flags.slots, '--slots', { min: 0 });
-  const workers = flags.workers === undefined ? null : parseCount(flags.workers, '--workers', { min: 0 });
-  const timeoutMs = parseDuration(flags.timeout, '--timeout');
-  if (timeoutMs <= 0) throw new UsageError('--timeout: must be greater than zero');
+  const latencyMs = parseDuration(flags.latency, { flag: '--latency', positive: true });
+  const slots = parseNumber(flags.slots, { ...COUNT, flag: '--slots' });
+  const workers = flags.workers === undefined ? null : parseNumber(flags.workers, { ...COUNT, flag: '--workers' });
+  const timeoutMs = parseDuration(flags.timeout, { flag: '--timeout', positive: true });
   return {
     latencyS: latencyMs / 1000,
     slots: slots === 0 ? null : slots,
     workers: workers === 0 ? null : workers,
     demandPerS: parseRate(flags.demand, '--demand'),
-    durationS: parseDuration(flags.duration, '--duration') / 1000,
+    durationS: parseDuration(flags.duration, { flag: '--duration' }) / 1000,
     timeoutS: timeoutMs / 1000,
     ...(flags.afterDemand ? { afterDemandPerS: parseRate(flags.afterDemand, '--after-demand') } : {}),
   };
@@ -35,7 +36,7 @@ export function paramsFromFlags(flags: AnalyzeFlags): CapacityParams {
 export function analyzeCommand(): Command {
   return new Command('analyze')
     .description('the study’s bottleneck arithmetic: capacity, deficit, backlog, drain time, workers needed')
-    .option('--latency <duration>', 'time per payment (bare number = seconds)', '3s')
+    .option('--latency <duration>', 'time per payment (3s, 3000ms; a bare number is ms)', '3s')
     .option('--slots <n>', 'payments the provider carries out at once; 0 = unlimited', '1')
     .option('--workers <n>', 'concurrent processor workers; 0 or absent = not a limit')
     .option('--demand <rate>', 'orders per second during the sale: 60/s, 3600/min', '60/s')
@@ -57,7 +58,7 @@ Examples:
         const text = flags.json ? JSON.stringify(analysisJson(analysis), null, 2) : formatAnalysis(analysis);
         process.stdout.write(`${text}\n`);
       } catch (error) {
-        if (error instanceof UsageError || error instanceof RangeError) {
+        if (error instanceof UsageError || error instanceof ParseError || error instanceof RangeError) {
           process.stderr.write(`flashsale analyze: ${error.message}\n(run with --help for usage)\n`);
           process.exitCode = 2;
           return;

@@ -1,9 +1,12 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { optionParser } from '../config/flags.js';
+import { formatDuration, parseDuration, parseNumber } from '../config/parse.js';
 import { compareCosts, STUDY_PRICES } from '../cost/cost-model.js';
 import { formatCostTable } from '../cost/cost-table.js';
 
 interface CostFlags {
   orders: number;
+  /** ms */
   duration: number;
   memory: number;
   tasksMonthly: number;
@@ -19,21 +22,23 @@ export interface CostCommandDeps {
   write: (text: string) => void;
 }
 
-function amount(value: string): number {
-  // Accepts 1e6 and 1_000_000 as well as 1000000.
-  const n = Number(value.replaceAll('_', ''));
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number ≥ 0');
-  return n;
-}
+/** A count or a price: 1e6 and 1_000_000 as well as 1000000. */
+const amount = optionParser((text) => parseNumber(text, { min: 0 }));
 
 const flag = (flags: string, description: string, defaultValue: number) =>
   new Option(flags, description).argParser(amount).default(defaultValue);
+
+const STUDY_DURATION_MS = 3000;
 
 export function costCommand(deps: CostCommandDeps = { write: (text) => process.stdout.write(text) }): Command {
   return new Command('cost')
     .description('monthly cost of always-on container tasks vs functions for an order volume, with the break-even')
     .addOption(flag('--orders <n>', 'orders per month', 10_000))
-    .addOption(flag('--duration <s>', 'seconds one order runs in a function (the payment)', 3))
+    .addOption(
+      new Option('--duration <duration>', 'time one order runs in a function, the payment (3s, 3000ms; bare = ms)')
+        .argParser(optionParser((text) => parseDuration(text, { positive: true })))
+        .default(STUDY_DURATION_MS, formatDuration(STUDY_DURATION_MS)),
+    )
     .addOption(flag('--memory <mb>', 'function memory, MB', 512))
     .addOption(
       flag(
@@ -57,7 +62,7 @@ Examples:
     )
     .action((flags: CostFlags) => {
       const comparison = compareCosts(
-        { ordersPerMonth: flags.orders, durationSeconds: flags.duration, memoryMb: flags.memory },
+        { ordersPerMonth: flags.orders, durationSeconds: flags.duration / 1000, memoryMb: flags.memory },
         {
           tasksPerMonth: flags.tasksMonthly,
           perMillionRequests: flags.requestPrice,

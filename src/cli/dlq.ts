@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { parseNumber } from '../config/parse.js';
 import type { DeadLetterView, RedriveResult } from '../processor/dead-letters.js';
 import {
   AdminClient,
@@ -21,9 +22,7 @@ export function dlqCommand(io: Output = STDIO): Command {
       .option('--limit <n>', 'most messages to list', '100'),
   ).action((flags: AdminFlags & { limit: string }) =>
     runAdmin(io, async () => {
-      const limit = Number(flags.limit);
-      if (!Number.isInteger(limit) || limit < 1)
-        throw new AdminError(`--limit must be a whole number ≥ 1, got "${flags.limit}"`);
+      const limit = parseNumber(flags.limit, { integer: true, min: 1, flag: '--limit' });
       const answer = await new AdminClient(flags).request<{ queue: string; total: number; messages: DeadLetterView[] }>(
         'GET',
         `/admin/dlq?limit=${limit}`,

@@ -8,7 +8,6 @@ export function gatewayCommand(): Command {
     'run the simulated payment gateway over HTTP, so every worker shares its slots and its ledger',
     `  flashsale gateway                                  3 s payments, 1 slot, ledger in ./data/gateway.db
   flashsale gateway --payment-slots 200 --store postgres --database-url postgres://…`,
-    { port: 8090, dbPath: './data/gateway.db' },
     (config) => startGatewayNode(config),
     (config) => [
       `payments   ${config.payment.latencyMs} ms each, ${config.payment.slots === 0 ? 'unlimited' : config.payment.slots} slot(s)`,

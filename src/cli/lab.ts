@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
+import { ParseError, parseDuration, parseNumber } from '../config/parse.js';
 import { LAB_DEFAULTS, type LabOptions, LabUsageError, PHASE_GROUPS, PHASE_IDS } from '../lab/options.js';
 import { runLab } from '../lab/run-lab.js';
-import { parseDuration, UsageError } from '../loadtest/index.js';
 
 interface LabFlags {
   timeScale: string;
@@ -19,25 +19,26 @@ interface LabFlags {
   warmUp?: string;
 }
 
-function number(text: string, flag: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new LabUsageError(`${flag}: expected a number, got "${text}"`);
-  return value;
-}
+const whole = (text: string, flag: string, min = 0) => parseNumber(text, { integer: true, min, flag });
+const duration = (text: string, flag: string) => parseDuration(text, { flag, positive: true });
 
+/** Reads the flags with the shared parsers; resolveLabOptions then checks the whole. */
 export function labOptionsFromFlags(flags: LabFlags): LabOptions {
-  const options: LabOptions = { timeScale: number(flags.timeScale, '--time-scale'), out: flags.out };
+  const options: LabOptions = {
+    timeScale: parseNumber(flags.timeScale, { positive: true, max: 1, flag: '--time-scale' }),
+    out: flags.out,
+  };
   if (flags.phases) options.phases = [flags.phases];
-  if (flags.workers) options.workerCounts = flags.workers.split(',').map((n) => number(n, '--workers'));
-  if (flags.burst) options.scalingBurstMs = parseDuration(flags.burst, '--burst');
-  if (flags.drainLimit) options.drainLimitMs = parseDuration(flags.drainLimit, '--drain-limit');
-  if (flags.asyncRunTime) options.asyncRunTimeMs = parseDuration(flags.asyncRunTime, '--async-run-time');
-  if (flags.syncRunTime) options.syncRunTimeMs = parseDuration(flags.syncRunTime, '--sync-run-time');
-  if (flags.probe) options.probeMs = parseDuration(flags.probe, '--probe');
-  if (flags.resolution) options.searchResolution = number(flags.resolution, '--resolution');
-  if (flags.port) options.port = number(flags.port, '--port');
-  if (flags.seed) options.seed = number(flags.seed, '--seed');
-  if (flags.warmUp) options.warmUpRequests = number(flags.warmUp, '--warm-up');
+  if (flags.workers) options.workerCounts = flags.workers.split(',').map((n) => whole(n, '--workers', 1));
+  if (flags.burst) options.scalingBurstMs = duration(flags.burst, '--burst');
+  if (flags.drainLimit) options.drainLimitMs = duration(flags.drainLimit, '--drain-limit');
+  if (flags.asyncRunTime) options.asyncRunTimeMs = duration(flags.asyncRunTime, '--async-run-time');
+  if (flags.syncRunTime) options.syncRunTimeMs = duration(flags.syncRunTime, '--sync-run-time');
+  if (flags.probe) options.probeMs = duration(flags.probe, '--probe');
+  if (flags.resolution) options.searchResolution = whole(flags.resolution, '--resolution', 1);
+  if (flags.port) options.port = parseNumber(flags.port, { integer: true, min: 0, max: 65535, flag: '--port' });
+  if (flags.seed) options.seed = whole(flags.seed, '--seed');
+  if (flags.warmUp) options.warmUpRequests = whole(flags.warmUp, '--warm-up');
   return options;
 }
 
@@ -80,7 +81,8 @@ export function labCommand(): Command {
     .addHelpText(
       'after',
       `
-Durations are study (simulated) time; the time scale shortens all of them together.
+Durations (10s, 2m, 1h30m; a bare number is ms) are study (simulated) time; the time scale
+shortens all of them together.
 Examples:
   flashsale lab                                   the whole study, a few minutes
   flashsale lab --phases sync                     the synchronous baseline only
@@ -92,7 +94,7 @@ Examples:
       try {
         options = labOptionsFromFlags(flags);
       } catch (error) {
-        if (error instanceof LabUsageError || error instanceof UsageError) {
+        if (error instanceof LabUsageError || error instanceof ParseError) {
           console.error(`flashsale lab: ${error.message}`);
           process.exit(2);
         }

@@ -1,20 +1,16 @@
 import { Command } from 'commander';
-import { type ConfigOverrides, configFromEnv, resolveConfig, type ServiceConfig } from '../config/config.js';
+import { type ConfigOverrides, configFromEnv, resolveRoleConfig } from '../config/config.js';
+import type { Role, ServiceConfig } from '../config/service-config.js';
 import { ConfigError } from '../core/errors.js';
-import { installShutdown } from './serve.js';
 import { addServiceFlags, overridesFromFlags, type ServiceFlags } from './service-flags.js';
 
 /**
- * Defaults of the role < environment < flags. Exits with status 2 and a
- * message naming the setting when one is invalid.
+ * The role's defaults < environment < flags < `forced`. Exits with status 2
+ * and a message naming the setting (flag and variable) when one is invalid.
  */
-export function roleConfig(
-  roleDefaults: ConfigOverrides,
-  flags: ServiceFlags,
-  forced: ConfigOverrides = {},
-): ServiceConfig {
+export function roleConfig(role: Role, flags: ServiceFlags, forced: ConfigOverrides = {}): ServiceConfig {
   try {
-    return resolveConfig(roleDefaults, configFromEnv(process.env), overridesFromFlags(flags), forced);
+    return resolveRoleConfig(role, configFromEnv(process.env), overridesFromFlags(flags), forced);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`flashsale: invalid setting ${error.message}`);
@@ -26,21 +22,20 @@ export function roleConfig(
 
 /** A command that starts one long-running process of the given role and stops it gracefully on a signal. */
 export function processCommand(
-  name: string,
+  role: Exclude<Role, 'serve' | 'function'>,
   description: string,
   examples: string,
-  roleDefaults: ConfigOverrides,
   start: (config: ServiceConfig) => Promise<{ url: string; close(): Promise<void> }>,
   describe: (config: ServiceConfig) => string[],
   /** Settings the role does not use, fixed so that they cannot make its config invalid. */
   forced: ConfigOverrides = {},
 ): Command {
-  const command = new Command(name).description(description).addHelpText('after', `\nExamples:\n${examples}`);
-  addServiceFlags(command).action(async (flags: ServiceFlags) => {
-    const config = roleConfig(roleDefaults, flags, forced);
+  const command = new Command(role).description(description).addHelpText('after', `\nExamples:\n${examples}`);
+  addServiceFlags(command, role).action(async (flags: ServiceFlags) => {
+    const config = roleConfig(role, flags, forced);
     const running = await start(config);
     const scale = config.timeScale === 1 ? '' : `(time scale ${config.timeScale}) `;
-    const lines = [`flashsale ${name} ${scale}listening on ${running.url}`, ...describe(config)];
+    const lines = [`flashsale ${role} ${scale}listening on ${running.url}`, ...describe(config)];
     process.stderr.write(`${lines.map((line, i) => (i === 0 ? line : `  ${line}`)).join('\n')}\n`);
     installShutdown(running);
   });
@@ -58,7 +53,41 @@ export function backendLines(config: ServiceConfig): string[] {
   return [`store      ${store}`, `bus        ${bus}`];
 }
 
+/** One line for a start-up banner: what protects this process. */
+export function describeResilience(config: ServiceConfig): string {
+  const { admission, breaker, autoscale, rateLimit } = config;
+  return [
+    admission.enabled ? `admission on (${admission.deadlineMs / 1000} s deadline)` : 'admission OFF',
+    breaker.enabled ? `breaker on (${breaker.threshold} failures)` : 'breaker OFF',
+    autoscale.enabled ? `autoscaler ${autoscale.minWorkers}–${autoscale.maxWorkers} workers` : 'autoscaler off',
+    config.adminToken ? 'admin API on' : 'admin API off',
+    rateLimit.perSecond > 0 ? `rate limit ${rateLimit.perSecond}/s per client` : 'no rate limit',
+  ].join(', ');
+}
+
 /** A connection string without its password, for logs. */
 export function redact(url: string): string {
   return url.replace(/(\/\/[^:/@]+):[^@]*@/, '$1:***@');
+}
+
+/** SIGTERM and SIGINT stop the process gracefully; a second signal exits at once. */
+export function installShutdown(service: { close(): Promise<void> }): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      process.stderr.write(`flashsale: ${signal} again, exiting now\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    process.stderr.write(`flashsale: ${signal} received, finishing in-flight work…\n`);
+    service.close().then(
+      () => process.exit(0),
+      (error) => {
+        process.stderr.write(`flashsale: shutdown failed: ${error}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }

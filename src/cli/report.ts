@@ -1,7 +1,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
-import { parseCount, parseDuration, parsePositiveNumber, UsageError } from '../loadtest/parse.js';
+import { ParseError, parseDuration, parseNumber } from '../config/parse.js';
+import { UsageError } from '../loadtest/parse.js';
 import { type LoadTestResult, RESULTS_SCHEMA, readResultsJson } from '../loadtest/results.js';
 import { type WriteReportOptions, writeReport } from '../report/index.js';
 
@@ -53,15 +54,15 @@ export function reportOptionsFromFlags(flags: ReportFlags, firstFile: string): W
     ...(flags.title ? { title: flags.title } : {}),
     formats: formats as ('md' | 'html')[],
     business: {
-      orderValue: parsePositiveNumber(flags.orderValue, '--order-value', { allowZero: true }),
-      ordersPerSaleHour: parsePositiveNumber(flags.ordersPerHour, '--orders-per-hour', { allowZero: true }),
-      salesPerDay: parsePositiveNumber(flags.salesPerDay, '--sales-per-day', { allowZero: true }),
-      salesPerYear: parsePositiveNumber(flags.salesPerYear, '--sales-per-year', { allowZero: true }),
+      orderValue: parseNumber(flags.orderValue, { min: 0, flag: '--order-value' }),
+      ordersPerSaleHour: parseNumber(flags.ordersPerHour, { min: 0, flag: '--orders-per-hour' }),
+      salesPerDay: parseNumber(flags.salesPerDay, { min: 0, flag: '--sales-per-day' }),
+      salesPerYear: parseNumber(flags.salesPerYear, { min: 0, flag: '--sales-per-year' }),
     },
     capacity: {
-      paymentLatencyMs: parseDuration(flags.paymentLatency, '--payment-latency'),
-      paymentSlots: parseCount(flags.paymentSlots, '--payment-slots', { min: 0 }),
-      workers: parseCount(flags.workers, '--workers', { min: 0 }),
+      paymentLatencyMs: parseDuration(flags.paymentLatency, { flag: '--payment-latency' }),
+      paymentSlots: parseNumber(flags.paymentSlots, { integer: true, min: 0, flag: '--payment-slots' }),
+      workers: parseNumber(flags.workers, { integer: true, min: 0, flag: '--workers' }),
     },
   };
 }
@@ -79,7 +80,11 @@ export function reportCommand(): Command {
     .option('--orders-per-hour <n>', 'orders expected per flash-sale hour', '1800')
     .option('--sales-per-day <n>', 'flash sales per day', '4')
     .option('--sales-per-year <n>', 'flash sales per year', '48')
-    .option('--payment-latency <duration>', 'time per payment, for runs whose results carry no server /stats', '3s')
+    .option(
+      '--payment-latency <duration>',
+      'time per payment (3s, 3000ms; a bare number is ms), for runs whose results carry no server /stats',
+      '3s',
+    )
     .option('--payment-slots <n>', 'payments at once (0 = unlimited), for runs without /stats', '1')
     .option('--workers <n>', 'processor workers (0 = unlimited), for async runs without /stats', '1')
     .option('--format <list>', 'md, html or md,html', 'md,html')
@@ -104,7 +109,7 @@ get a "sync vs async" table with the improvement for each metric.`,
           `Report on ${results.length} run(s): ${outputs}${written.chartFiles.length ? ` (+ ${written.chartFiles.length} SVG charts)` : ''}\n`,
         );
       } catch (error) {
-        if (error instanceof UsageError) {
+        if (error instanceof UsageError || error instanceof ParseError) {
           process.stderr.write(`flashsale report: ${error.message}\n`);
           process.exitCode = 2;
           return;

@@ -1,10 +1,9 @@
 import { Command } from 'commander';
 import type { ServiceConfig } from '../config/config.js';
-import { ConfigError } from '../core/errors.js';
 import { startNode } from '../service/scale-out.js';
 import { startService } from '../service/service.js';
-import { describeResilience } from './resilience-flags.js';
-import { addServiceFlags, configFromCli, type ServiceFlags } from './service-flags.js';
+import { describeResilience, installShutdown, roleConfig } from './node-command.js';
+import { addServiceFlags, type ServiceFlags } from './service-flags.js';
 
 export function serveCommand(): Command {
   const command = new Command('serve')
@@ -17,17 +16,8 @@ Examples:
   flashsale serve --workers 200 --payment-slots 0   enough workers for 60 orders/s
   flashsale serve --time-scale 0.01                 the 3-second world 100× faster`,
     );
-  addServiceFlags(command).action(async (flags: ServiceFlags) => {
-    let config: ServiceConfig;
-    try {
-      config = configFromCli(flags);
-    } catch (error) {
-      if (error instanceof ConfigError) {
-        console.error(`flashsale: invalid setting ${error.message}`);
-        process.exit(2);
-      }
-      throw error;
-    }
+  addServiceFlags(command, 'serve').action(async (flags: ServiceFlags) => {
+    const config = roleConfig('serve', flags);
     // The one-process embedded default; other stores, buses or a gateway process go through the scale-out composition.
     const embedded = config.store === 'sqlite' && config.bus === 'embedded' && !config.gatewayUrl;
     const service = embedded ? await startService(config) : await startNode('serve', config);
@@ -56,25 +46,4 @@ function printWelcome(service: { url: string; config: ServiceConfig }): void {
     );
   }
   process.stderr.write(`${lines.join('\n')}\n`);
-}
-
-export function installShutdown(service: { close(): Promise<void> }): void {
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      process.stderr.write(`flashsale: ${signal} again, exiting now\n`);
-      process.exit(1);
-    }
-    stopping = true;
-    process.stderr.write(`flashsale: ${signal} received, finishing in-flight work…\n`);
-    service.close().then(
-      () => process.exit(0),
-      (error) => {
-        process.stderr.write(`flashsale: shutdown failed: ${error}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
 }

@@ -8,7 +8,6 @@ export function workerCommand(): Command {
     'run a worker process: takes orders from the queue and pays them through the gateway; run as many as needed',
     `  flashsale worker --store postgres --bus sqs --workers 50 --gateway-url http://pay:8090
   flashsale worker --port 0 --workers 10 …          serves /health, /stats and /metrics on a free port`,
-    { port: 8081 },
     (config) => startNode('worker', config),
     (config) => [
       ...backendLines(config),

@@ -1,13 +1,6 @@
 import { Command } from 'commander';
-import {
-  AdminClient,
-  AdminError,
-  type AdminFlags,
-  addAdminFlags,
-  type Output,
-  runAdmin,
-  STDIO,
-} from './admin-client.js';
+import { parseBoolean, parseNumber } from '../config/parse.js';
+import { AdminClient, type AdminFlags, addAdminFlags, type Output, runAdmin, STDIO } from './admin-client.js';
 
 interface ProcessingAnswer {
   workers?: { target: number; busy: number; paused: boolean };
@@ -27,9 +20,7 @@ export function workersCommand(io: Output = STDIO): Command {
       .argument('<count>', 'workers, 0 or more'),
   ).action((raw: string, flags: AdminFlags) =>
     runAdmin(io, async () => {
-      const count = Number(raw);
-      if (!Number.isInteger(count) || count < 0)
-        throw new AdminError(`the worker count must be a whole number ≥ 0, got "${raw}"`);
+      const count = parseNumber(raw, { integer: true, min: 0, flag: 'the worker count' });
       const answer = await new AdminClient(flags).request<ProcessingAnswer>('PUT', '/admin/workers', { count });
       if (flags.json) return io.out(JSON.stringify(answer, null, 2));
       io.out(`workers set to ${answer.workers?.target ?? count} (${answer.workers?.busy ?? 0} busy)`);
@@ -40,13 +31,11 @@ export function workersCommand(io: Output = STDIO): Command {
     workers.command('autoscale').description('turn the queue-depth autoscaler on or off').argument('<on|off>'),
   ).action((state: string, flags: AdminFlags) =>
     runAdmin(io, async () => {
-      if (state !== 'on' && state !== 'off') throw new AdminError(`say on or off, got "${state}"`);
+      const enabled = parseBoolean(state, { flag: 'autoscale' });
       const answer = await new AdminClient(flags).request<{ autoscaler: { enabled: boolean } }>(
         'PUT',
         '/admin/autoscaler',
-        {
-          enabled: state === 'on',
-        },
+        { enabled },
       );
       if (flags.json) return io.out(JSON.stringify(answer, null, 2));
       io.out(`autoscaler ${answer.autoscaler.enabled ? 'on' : 'off'}`);

@@ -2,13 +2,14 @@ import type { Clock } from './clock.js';
 import type { Order } from './order.js';
 import type { EmailSender, Logger, NotificationDraft, OrderStore } from './ports.js';
 
+/** Defaults and variables: the settings table (notify.*). */
 export interface NotifierOptions {
-  /** Sender address of the emails. Default "flashsale <orders@flashsale.test>". */
-  from?: string;
-  /** Domain of customer addresses, customer-<id>@<domain>. Default customers.flashsale.test */
-  recipientDomain?: string;
-  /** Attempts to send one email before it is marked failed. Default 3. */
-  attempts?: number;
+  /** Sender address of the emails. */
+  from: string;
+  /** Domain of customer addresses, customer-<id>@<domain>. */
+  recipientDomain: string;
+  /** Attempts to send one email before it is marked failed. */
+  attempts: number;
 }
 
 /**
@@ -17,18 +18,15 @@ export interface NotifierOptions {
  * SMTP sender is configured. Email trouble never affects the order.
  */
 export class Notifier {
-  private readonly opts: Required<NotifierOptions>;
+  private readonly opts: NotifierOptions;
   private readonly sending = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: { store: OrderStore; sender?: EmailSender; clock: Clock; logger: Logger },
-    options: NotifierOptions = {},
+    options: NotifierOptions,
   ) {
-    this.opts = {
-      from: options.from ?? 'flashsale <orders@flashsale.test>',
-      recipientDomain: options.recipientDomain ?? 'customers.flashsale.test',
-      attempts: options.attempts ?? 3,
-    };
+    const { from, recipientDomain, attempts } = options;
+    this.opts = { from, recipientDomain, attempts };
   }
 
   draft(order: Order): NotificationDraft {

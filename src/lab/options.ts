@@ -1,3 +1,5 @@
+import { type NumberRule, numberRange } from '../config/parse.js';
+
 /** What `flashsale lab` runs, and how. Durations are simulated (study) milliseconds. */
 export interface LabOptions {
   /** Multiplier of every simulated duration; 0.2 runs the 3-second payment in 600 ms. Default 0.2. */
@@ -97,12 +99,10 @@ export function resolveLabOptions(options: LabOptions = {}): ResolvedLabOptions 
     seed: options.seed ?? LAB_DEFAULTS.seed,
     warmUpRequests: options.warmUpRequests ?? LAB_DEFAULTS.warmUpRequests,
   };
-  if (!(resolved.timeScale > 0 && resolved.timeScale <= 1)) {
-    throw new LabUsageError(`--time-scale: expected a number in (0, 1], got ${resolved.timeScale}`);
-  }
-  if (resolved.workerCounts.length === 0 || resolved.workerCounts.some((n) => !Number.isInteger(n) || n < 1)) {
+  check('--time-scale', resolved.timeScale, { positive: true, max: 1 });
+  if (resolved.workerCounts.length === 0)
     throw new LabUsageError('--workers: expected whole numbers ≥ 1, e.g. 1,5,20,100');
-  }
+  for (const n of resolved.workerCounts) check('--workers', n, { integer: true, min: 1 });
   for (const [flag, value] of [
     ['--burst', resolved.scalingBurstMs],
     ['--drain-limit', resolved.drainLimitMs],
@@ -110,10 +110,18 @@ export function resolveLabOptions(options: LabOptions = {}): ResolvedLabOptions 
     ['--probe', resolved.probeMs],
     ['--sync-run-time', resolved.syncRunTimeMs ?? 1],
   ] as const) {
-    if (!(value > 0)) throw new LabUsageError(`${flag}: must be greater than zero`);
+    check(flag, value, { positive: true });
   }
-  if (!Number.isInteger(resolved.searchResolution) || resolved.searchResolution < 1) {
-    throw new LabUsageError('--resolution: expected a whole number ≥ 1');
-  }
+  check('--resolution', resolved.searchResolution, { integer: true, min: 1 });
+  check('--port', resolved.port, { integer: true, min: 0, max: 65535 });
   return resolved;
+}
+
+/** The shared number rule, for options given in code as well as by flags. */
+function check(flag: string, value: number, rule: NumberRule): void {
+  const reason =
+    Number.isFinite(value) && (!rule.integer || Number.isInteger(value))
+      ? numberRange(value, rule)
+      : `expected ${rule.integer ? 'a whole number' : 'a number'}, got ${value}`;
+  if (reason) throw new LabUsageError(`${flag}: ${reason}`);
 }

@@ -3,6 +3,7 @@
  * throws a `UsageError` whose message names the flag and shows a valid example,
  * so the CLI can print it as is.
  */
+import { ParseError, parseDuration as parseSharedDuration } from '../config/parse.js';
 
 /** A mistake in the caller's options: the CLI prints the message and exits 2. */
 export class UsageError extends Error {
@@ -13,25 +14,18 @@ export class UsageError extends Error {
   }
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
-
 /**
- * Parses a duration such as `30s`, `1m`, `1h30m`, `500ms`, `1.5s`. A bare number
- * is read in `bareUnit` (seconds unless told otherwise, as Locust does).
+ * Parses a duration such as `30s`, `1m`, `1h30m`, `500ms`, `1.5s` with the
+ * shared parser of every flashsale command. A bare number is read in
+ * `bareUnit`: seconds unless told otherwise, as Locust reads --run-time.
  */
 export function parseDuration(text: string, flag: string, bareUnit: 'ms' | 's' = 's'): number {
-  const value = text.trim().toLowerCase();
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * (bareUnit === 's' ? 1000 : 1);
-  const parts = value.match(/(\d+(?:\.\d+)?)(ms|min|s|m|h)/g);
-  if (!parts || parts.join('') !== value) {
-    throw new UsageError(`${flag}: cannot read duration "${text}" (examples: 30s, 1m, 1h30m, 500ms)`);
+  try {
+    return parseSharedDuration(text, { bare: bareUnit });
+  } catch (error) {
+    if (error instanceof ParseError) throw new UsageError(`${flag}: ${error.message}`);
+    throw error;
   }
-  let total = 0;
-  for (const part of parts) {
-    const [, amount, unit] = part.match(/^(\d+(?:\.\d+)?)(ms|min|s|m|h)$/)!;
-    total += Number(amount) * UNIT_MS[unit!]!;
-  }
-  return total;
 }
 
 /** Parses a rate such as `60/s`, `20/min`, `1200/h`; a bare number is per second. Returns events per second. */

@@ -86,7 +86,7 @@ export async function buildGatewayServer(deps: GatewayServerDeps): Promise<Fasti
 
   app.put('/config', { schema: { body: ConfigBody } }, async (request) => {
     const body = request.body as Record<string, number | undefined>;
-    const change: SimulatedGatewayOptions = {};
+    const change: Partial<SimulatedGatewayOptions> = {};
     if (body.latency_ms !== undefined) change.latencyMs = body.latency_ms;
     if (body.jitter_ms !== undefined) change.jitterMs = body.jitter_ms;
     if (body.slots !== undefined) change.slots = body.slots;

@@ -6,8 +6,8 @@ import type { ChargeResponse } from './gateway-server.js';
 export interface HttpGatewayOptions {
   /** Base URL of a `flashsale gateway` process, e.g. http://127.0.0.1:8090. Required. */
   url: string;
-  /** Real ms between refreshes of the gateway's slots and latency shown in /stats. Default 1000. */
-  statsRefreshMs?: number;
+  /** Real ms between refreshes of the gateway's slots and latency shown in /stats (setting gatewayStatsRefreshMs). */
+  statsRefreshMs: number;
 }
 
 /**
@@ -39,7 +39,7 @@ export class HttpGateway implements PaymentGateway {
     options: HttpGatewayOptions,
   ) {
     this.base = options.url.replace(/\/+$/, '');
-    this.refreshMs = options.statsRefreshMs ?? 1000;
+    this.refreshMs = options.statsRefreshMs;
     // A charge can wait long for a slot: no header or body timeout, the provider decides.
     this.agent = new Agent({ headersTimeout: 0, bodyTimeout: 0, connect: { timeout: 3000 } });
   }

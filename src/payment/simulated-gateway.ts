@@ -4,17 +4,18 @@ import { PaymentError } from '../core/errors.js';
 import type { ChargeRequest, GatewayStats, PaymentGateway, PaymentLedger, PaymentResult } from '../core/ports.js';
 import { Semaphore } from '../core/semaphore.js';
 
+/** Defaults and variables: the settings table (payment.*). */
 export interface SimulatedGatewayOptions {
-  /** Simulated time one payment takes, ms. Default 3000 (the study's provider). */
-  latencyMs?: number;
-  /** Uniform random extra latency in [0, jitterMs), ms. Default 0. */
-  jitterMs?: number;
-  /** Payments carried out at the same time; 0 = unlimited. Default 1 (the study's provider). */
-  slots?: number;
-  /** Share of payments declined, 0–1. Default 0. */
-  declineRate?: number;
-  /** Share of payments that fail with a provider error (retryable), 0–1. Default 0. */
-  errorRate?: number;
+  /** Simulated time one payment takes, ms. */
+  latencyMs: number;
+  /** Uniform random extra latency in [0, jitterMs), ms. */
+  jitterMs: number;
+  /** Payments carried out at the same time; 0 = unlimited. */
+  slots: number;
+  /** Share of payments declined, 0–1. */
+  declineRate: number;
+  /** Share of payments that fail with a provider error (retryable), 0–1. */
+  errorRate: number;
 }
 
 /**
@@ -26,20 +27,15 @@ export interface SimulatedGatewayOptions {
 export class SimulatedGateway implements PaymentGateway {
   private readonly slots: Semaphore;
   private readonly inProgress = new Map<string, Promise<PaymentResult>>();
-  private options: Required<SimulatedGatewayOptions>;
+  private options: SimulatedGatewayOptions;
   private counters = { executed: 0, approved: 0, declined: 0, errors: 0 };
 
   constructor(
     private readonly deps: { clock: Clock; ledger: PaymentLedger; random?: () => number },
-    options: SimulatedGatewayOptions = {},
+    options: SimulatedGatewayOptions,
   ) {
-    this.options = {
-      latencyMs: options.latencyMs ?? 3000,
-      jitterMs: options.jitterMs ?? 0,
-      slots: options.slots ?? 1,
-      declineRate: options.declineRate ?? 0,
-      errorRate: options.errorRate ?? 0,
-    };
+    const { latencyMs, jitterMs, slots, declineRate, errorRate } = options;
+    this.options = { latencyMs, jitterMs, slots, declineRate, errorRate };
     this.slots = new Semaphore(this.options.slots === 0 ? Number.POSITIVE_INFINITY : this.options.slots);
   }
 

@@ -8,12 +8,12 @@ export interface PostgresOptions {
   url: string;
   /** Schema to create and use instead of public (one per test run). Default: the server's search_path. */
   schema?: string;
-  /** Connections this process keeps at most. Default 10. */
-  poolSize?: number;
-  /** Real ms to wait for a connection before answering "store unavailable". Default 3000. */
-  connectTimeoutMs?: number;
-  /** Real ms a query may take before it is abandoned. Default 30000. */
-  queryTimeoutMs?: number;
+  /** Connections this process keeps at most (setting postgres.poolSize). */
+  poolSize: number;
+  /** Real ms to wait for a connection before answering "store unavailable"; 0 = forever (postgres.connectTimeoutMs). */
+  connectTimeoutMs: number;
+  /** Real ms a query may take before it is abandoned; 0 = no limit (postgres.queryTimeoutMs). */
+  queryTimeoutMs: number;
 }
 
 /** What a statement runs on: the pool, or one client inside a transaction. */
@@ -40,9 +40,9 @@ export class PostgresDatabase implements Queryable {
     }
     this.pool = new pg.Pool({
       connectionString: options.url,
-      max: options.poolSize ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
-      query_timeout: options.queryTimeoutMs ?? 30_000,
+      max: options.poolSize,
+      connectionTimeoutMillis: options.connectTimeoutMs,
+      query_timeout: options.queryTimeoutMs,
       keepAlive: true,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });

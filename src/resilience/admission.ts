@@ -1,10 +1,11 @@
 import type { GatewayStats } from '../core/ports.js';
 
+/** Defaults and variables: the settings table (admission.*). */
 export interface AdmissionOptions {
-  /** Refuse requests that could not be paid in time; off = every request waits its turn (the study's collapse). Default true. */
-  enabled?: boolean;
-  /** How long a client waits when it does not say, simulated ms. Default 10000 (the study's client timeout). */
-  deadlineMs?: number;
+  /** Refuse requests that could not be paid in time; off = every request waits its turn (the study's collapse). */
+  enabled: boolean;
+  /** How long a client waits when it does not say, simulated ms. */
+  deadlineMs: number;
 }
 
 export type AdmissionDecision =
@@ -37,15 +38,15 @@ export type AdmissionDecision =
  * straight to the next live waiter, so the slot never idles while they wait.
  */
 export class AdmissionControl {
-  private readonly opts: Required<AdmissionOptions>;
+  private readonly opts: AdmissionOptions;
   private admitted = 0;
   private readonly counters = { admitted: 0, rejected: 0 };
 
   constructor(
     private readonly deps: { gateway: () => GatewayStats },
-    options: AdmissionOptions = {},
+    options: AdmissionOptions,
   ) {
-    this.opts = { enabled: options.enabled ?? true, deadlineMs: options.deadlineMs ?? 10_000 };
+    this.opts = { enabled: options.enabled, deadlineMs: options.deadlineMs };
   }
 
   get enabled(): boolean {

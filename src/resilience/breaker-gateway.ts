@@ -12,13 +12,14 @@ import type { Clock } from '../core/clock.js';
 import { PaymentError } from '../core/errors.js';
 import type { ChargeRequest, GatewayStats, Logger, PaymentGateway, PaymentResult } from '../core/ports.js';
 
+/** Defaults and variables: the settings table (breaker.*). */
 export interface BreakerOptions {
-  /** Consecutive failed or timed-out payments that open the breaker. Default 5. */
-  threshold?: number;
-  /** Simulated ms the breaker stays open before one probe payment is let through. Default 5000. */
-  halfOpenAfterMs?: number;
-  /** A payment slower than this beyond its wait in the provider's line counts as a failure, simulated ms; 0 = never. Default 10000. */
-  timeoutMs?: number;
+  /** Consecutive failed or timed-out payments that open the breaker. */
+  threshold: number;
+  /** Simulated ms the breaker stays open before one probe payment is let through. */
+  halfOpenAfterMs: number;
+  /** A payment slower than this beyond its wait in the provider's line counts as a failure, simulated ms; 0 = never. */
+  timeoutMs: number;
 }
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -58,7 +59,7 @@ const STATES: Record<CircuitState, BreakerState> = {
  * opens it again. Declines are answers, not failures.
  */
 export class BreakerGateway implements PaymentGateway {
-  private readonly opts: Required<BreakerOptions>;
+  private readonly opts: BreakerOptions;
   private readonly policy: CircuitBreakerPolicy;
   private readonly consecutive: ConsecutiveBreaker;
   private readonly listeners = new Set<(state: BreakerState) => void>();
@@ -72,13 +73,10 @@ export class BreakerGateway implements PaymentGateway {
 
   constructor(
     private readonly deps: { gateway: PaymentGateway; clock: Clock; logger: Logger },
-    options: BreakerOptions = {},
+    options: BreakerOptions,
   ) {
-    this.opts = {
-      threshold: options.threshold ?? 5,
-      halfOpenAfterMs: options.halfOpenAfterMs ?? 5000,
-      timeoutMs: options.timeoutMs ?? 10_000,
-    };
+    const { threshold, halfOpenAfterMs, timeoutMs } = options;
+    this.opts = { threshold, halfOpenAfterMs, timeoutMs };
     // Only the provider's own trouble counts: a client leaving, or a payment
     // this breaker called off, says nothing about the provider.
     const failures = handleWhen((error) => error instanceof PaymentError && !(error instanceof CircuitOpenError));

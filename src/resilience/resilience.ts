@@ -45,7 +45,8 @@ export class Resilience {
     this.gateway = this.breaker ?? gateway;
     this.admission = new AdmissionControl({ gateway: () => gateway.stats() }, settings.admission);
     if (settings.rateLimit.perSecond > 0) {
-      this.rateLimit = new TokenBuckets({ clock }, settings.rateLimit);
+      const { perSecond, burst, maxClients } = settings.rateLimit;
+      this.rateLimit = new TokenBuckets({ clock }, { perSecond, burst, maxKeys: maxClients });
     }
   }
 
@@ -72,8 +73,7 @@ export class Resilience {
         ...(this.breaker ? { breaker: this.breaker } : {}),
       });
       if (bus) {
-        const { minWorkers, maxWorkers, targetDrainMs, intervalMs, windowMs, scaleUpCooldownMs, scaleDownCooldownMs } =
-          this.settings.autoscale;
+        const { enabled: _, history, ...autoscale } = this.settings.autoscale;
         const arrivals = parts.arrivals ?? (() => telemetry.accepted.async);
         const gateway = this.deps.gateway;
         this.autoscaler = new Autoscaler(
@@ -86,7 +86,7 @@ export class Resilience {
             clock,
             logger,
           },
-          { minWorkers, maxWorkers, targetDrainMs, intervalMs, windowMs, scaleUpCooldownMs, scaleDownCooldownMs },
+          { ...autoscale, keep: history },
         );
       }
     }

@@ -1,12 +1,13 @@
 import type { Clock } from '../core/clock.js';
 
+/** Defaults and variables: the settings table (rateLimit.*). */
 export interface TokenBucketOptions {
-  /** Tokens added per simulated second. Required. */
+  /** Tokens added per simulated second. */
   perSecond: number;
-  /** Most tokens a bucket holds (the burst a client may send at once). Default 20. */
-  burst?: number;
-  /** Most clients tracked; the least recently seen are forgotten first. Default 10000. */
-  maxKeys?: number;
+  /** Most tokens a bucket holds (the burst a client may send at once). */
+  burst: number;
+  /** Most clients tracked; the least recently seen are forgotten first. */
+  maxKeys: number;
 }
 
 export type TakeResult = { ok: true; remaining: number } | { ok: false; retryAfterMs: number };
@@ -30,8 +31,8 @@ export class TokenBuckets {
   ) {
     if (!(options.perSecond > 0)) throw new RangeError(`perSecond must be > 0, got ${options.perSecond}`);
     this.perMs = options.perSecond / 1000;
-    this.burst = options.burst ?? 20;
-    this.maxKeys = options.maxKeys ?? 10_000;
+    this.burst = options.burst;
+    this.maxKeys = options.maxKeys;
   }
 
   /** Takes one token for `key`; when there is none, says how long (simulated ms) until there is. */

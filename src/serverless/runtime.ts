@@ -1,8 +1,9 @@
 import pino from 'pino';
-import { configFromEnv, resolveConfig, type ServiceConfig } from '../config/config.js';
+import { functionConfig, type ServiceConfig } from '../config/config.js';
 import { type Clock, ScaledClock } from '../core/clock.js';
 import { Notifier } from '../core/notifier.js';
 import type { Logger, OrderStore, PaymentGateway, PaymentLedger } from '../core/ports.js';
+import { httpGatewayOptions, notifierOptions, postgresOptions, simulatedGatewayOptions } from '../service/options.js';
 import type { HandlerRuntime } from './handler.js';
 
 interface Storage {
@@ -20,9 +21,7 @@ interface Storage {
  * service's factories would load the AWS SDK.
  */
 export async function runtimeFromEnv(env: NodeJS.ProcessEnv): Promise<HandlerRuntime> {
-  // Only /tmp is writable in a function's container.
-  const inFunction = env.LAMBDA_TASK_ROOT !== undefined && !env.FLASHSALE_DB;
-  const config = resolveConfig(configFromEnv(env), inFunction ? { dbPath: '/tmp/flashsale.db' } : {});
+  const config = functionConfig(env);
   const logger = pino({ level: config.logLevel, base: { service: 'flashsale', role: 'function' } });
   const clock = new ScaledClock(config.timeScale);
   const storage = await openStorage(config, logger);
@@ -38,7 +37,7 @@ export async function runtimeFromEnv(env: NodeJS.ProcessEnv): Promise<HandlerRun
     ? new (await import('../smtp/smtp-sender.js')).SmtpSender(config.notify.smtpUrl)
     : undefined;
   const { store } = storage;
-  const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, { from: config.notify.from });
+  const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, notifierOptions(config));
   return {
     store,
     gateway,
@@ -57,7 +56,8 @@ export async function runtimeFromEnv(env: NodeJS.ProcessEnv): Promise<HandlerRun
 
 async function openStorage(config: ServiceConfig, logger: Logger): Promise<Storage> {
   const topic = config.queue.topic;
-  if (config.store === 'postgres' && config.databaseUrl) {
+  const { databaseUrl } = config;
+  if (config.store === 'postgres' && databaseUrl) {
     const [{ PostgresDatabase }, { PostgresOrderStore }, { PostgresOutbox }, { PostgresPaymentLedger }] =
       await Promise.all([
         import('../postgres/database.js'),
@@ -65,7 +65,7 @@ async function openStorage(config: ServiceConfig, logger: Logger): Promise<Stora
         import('../postgres/outbox.js'),
         import('../postgres/payment-ledger.js'),
       ]);
-    const database = new PostgresDatabase({ logger }, { url: config.databaseUrl });
+    const database = new PostgresDatabase({ logger }, postgresOptions({ ...config, databaseUrl }));
     await database.init();
     const outbox = new PostgresOutbox({ database });
     return {
@@ -94,10 +94,11 @@ async function openGateway(
   logger: Logger,
   ledger: PaymentLedger,
 ): Promise<PaymentGateway> {
-  if (config.gatewayUrl) {
+  const { gatewayUrl } = config;
+  if (gatewayUrl) {
     const { HttpGateway } = await import('../payment/http-gateway.js');
-    return new HttpGateway({ logger }, { url: config.gatewayUrl });
+    return new HttpGateway({ logger }, httpGatewayOptions({ ...config, gatewayUrl }));
   }
   const { SimulatedGateway } = await import('../payment/simulated-gateway.js');
-  return new SimulatedGateway({ clock, ledger }, config.payment);
+  return new SimulatedGateway({ clock, ledger }, simulatedGatewayOptions(config));
 }

@@ -14,6 +14,13 @@ import { EmbeddedBus } from '../sqlite/embedded-bus.js';
 import { SqliteOrderStore } from '../sqlite/order-store.js';
 import { SqliteOutbox } from '../sqlite/outbox.js';
 import { SqlitePaymentLedger } from '../sqlite/payment-ledger.js';
+import {
+  embeddedBusOptions,
+  httpGatewayOptions,
+  postgresOptions,
+  simulatedGatewayOptions,
+  sqsBusOptions,
+} from './options.js';
 
 export interface FactoryDeps {
   clock: Clock;
@@ -79,15 +86,7 @@ export function createBackend(config: ServiceConfig, deps: FactoryDeps): Backend
       },
     };
   }
-  const bus = new EmbeddedBus(
-    { database, clock: deps.clock },
-    {
-      subscriptions: { [topic]: [config.queue.name] },
-      visibilityTimeoutMs: config.queue.visibilityTimeoutMs,
-      retentionMs: config.queue.retentionMs,
-      maxReceiveCount: config.queue.maxReceiveCount,
-    },
-  );
+  const bus = new EmbeddedBus({ database, clock: deps.clock }, embeddedBusOptions(config));
   return {
     store: new SqliteOrderStore({ database, publisher: bus }, { topic }),
     bus,
@@ -101,24 +100,20 @@ export function createBackend(config: ServiceConfig, deps: FactoryDeps): Backend
 }
 
 export function createPostgres(config: ServiceConfig, deps: FactoryDeps): PostgresDatabase {
-  if (!config.databaseUrl) throw new Error('store postgres needs DATABASE_URL');
-  return new PostgresDatabase({ logger: deps.logger }, { url: config.databaseUrl });
+  const { databaseUrl } = config;
+  if (!databaseUrl) throw new Error('store postgres needs DATABASE_URL');
+  return new PostgresDatabase({ logger: deps.logger }, postgresOptions({ ...config, databaseUrl }));
 }
 
 /** SNS + SQS from the standard AWS environment; an emulator endpoint without credentials gets dummy ones. */
 export function createSqsBus(config: ServiceConfig, deps: FactoryDeps): SqsBus {
   const env = deps.env ?? process.env;
-  const { endpoint, region, provision } = config.aws;
+  const { endpoint, region } = config.aws;
   const hasCredentials = Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE);
   return new SqsBus(
     { clock: deps.clock, logger: deps.logger },
     {
-      subscriptions: { [config.queue.topic]: [config.queue.name] },
-      visibilityTimeoutMs: config.queue.visibilityTimeoutMs,
-      retentionMs: config.queue.retentionMs,
-      waitTimeMs: config.queue.waitTimeMs,
-      maxReceiveCount: config.queue.maxReceiveCount,
-      provision,
+      ...sqsBusOptions(config),
       ...(endpoint ? { endpoint } : {}),
       // Emulators accept any key; without one the SDK would go looking for an instance role.
       ...(endpoint && !hasCredentials ? { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } } : {}),
@@ -129,8 +124,9 @@ export function createSqsBus(config: ServiceConfig, deps: FactoryDeps): SqsBus {
 
 /** The payment gateway: a `flashsale gateway` process when gatewayUrl is set, else simulated in this process. */
 export function createGateway(config: ServiceConfig, deps: FactoryDeps, ledger: PaymentLedger): PaymentGateway {
-  if (config.gatewayUrl) return new HttpGateway({ logger: deps.logger }, { url: config.gatewayUrl });
-  return new SimulatedGateway({ clock: deps.clock, ledger }, config.payment);
+  const { gatewayUrl } = config;
+  if (gatewayUrl) return new HttpGateway({ logger: deps.logger }, httpGatewayOptions({ ...config, gatewayUrl }));
+  return new SimulatedGateway({ clock: deps.clock, ledger }, simulatedGatewayOptions(config));
 }
 
 /** The ledger of a standalone gateway process, in its own storage. */

@@ -7,6 +7,7 @@ import { SimulatedGateway } from '../payment/simulated-gateway.js';
 import { VERSION } from '../version.js';
 import { createLedger } from './factories.js';
 import { listen } from './listen.js';
+import { simulatedGatewayOptions } from './options.js';
 
 export interface RunningGateway {
   url: string;
@@ -24,7 +25,7 @@ export async function startGatewayNode(overrides: ConfigOverrides = {}): Promise
   const clock = new ScaledClock(config.timeScale);
   const storage = createLedger(config, { clock, logger });
   await storage.init();
-  const gateway = new SimulatedGateway({ clock, ledger: storage.ledger }, config.payment);
+  const gateway = new SimulatedGateway({ clock, ledger: storage.ledger }, simulatedGatewayOptions(config));
   await gateway.init();
   const started = clock.monotonic();
   const app = await buildGatewayServer({

@@ -17,7 +17,7 @@ import { Telemetry } from '../telemetry/telemetry.js';
 import { VERSION } from '../version.js';
 import { createBackend, createGateway } from './factories.js';
 import { listen } from './listen.js';
-import { LOOP_BACKOFF, processorOptions, RELAY_OPTIONS } from './loop-options.js';
+import { loopBackoff, notifierOptions, outboxRelayOptions, processorOptions } from './options.js';
 
 /** api: takes orders (and relays their messages); worker: pays them; serve: both in one process. */
 export type NodeRole = 'api' | 'worker' | 'serve';
@@ -80,17 +80,19 @@ export async function startNode(
   await gateway.init();
 
   const sender = extras.sender ?? (config.notify.smtpUrl ? new SmtpSender(config.notify.smtpUrl) : undefined);
-  const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, { from: config.notify.from });
+  const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, notifierOptions(config));
   // Breaker, admission control, rate limit, processing control and autoscaler, as in serve.
   const resilience = new Resilience({ gateway, clock, logger }, config);
   const checkout = new Checkout({ store, gateway: resilience.gateway, notifier, clock });
-  const relay = outbox ? new OutboxRelay({ outbox, bus, clock, logger, health }, RELAY_OPTIONS) : undefined;
+  const relay = outbox
+    ? new OutboxRelay({ outbox, bus, clock, logger, health }, outboxRelayOptions(config))
+    : undefined;
   const push =
     role !== 'api' && config.processor === 'push'
       ? new PushDelivery(
           { store, bus, gateway: resilience.gateway, notifier, clock, logger, health },
           config,
-          LOOP_BACKOFF,
+          loopBackoff(config),
         )
       : undefined;
   const processor =

@@ -20,7 +20,13 @@ import { SqlitePaymentLedger } from '../sqlite/payment-ledger.js';
 import { Telemetry } from '../telemetry/telemetry.js';
 import { VERSION } from '../version.js';
 import { listen } from './listen.js';
-import { LOOP_BACKOFF, processorOptions } from './loop-options.js';
+import {
+  embeddedBusOptions,
+  loopBackoff,
+  notifierOptions,
+  processorOptions,
+  simulatedGatewayOptions,
+} from './options.js';
 
 export interface RunningService {
   /** Base URL, e.g. http://127.0.0.1:8080 */
@@ -68,22 +74,14 @@ export async function startService(
   const clock = new ScaledClock(config.timeScale);
   const health = new DependencyHealth({ clock, logger });
   const database = new SqliteDatabase({ path: config.dbPath });
-  const bus = new EmbeddedBus(
-    { database, clock },
-    {
-      subscriptions: { [config.queue.topic]: [config.queue.name] },
-      visibilityTimeoutMs: config.queue.visibilityTimeoutMs,
-      retentionMs: config.queue.retentionMs,
-      maxReceiveCount: config.queue.maxReceiveCount,
-    },
-  );
+  const bus = new EmbeddedBus({ database, clock }, embeddedBusOptions(config));
   const store = new SqliteOrderStore({ database, publisher: bus }, { topic: config.queue.topic });
   const ledger = new SqlitePaymentLedger({ database });
-  const gateway = new SimulatedGateway({ clock, ledger }, config.payment);
+  const gateway = new SimulatedGateway({ clock, ledger }, simulatedGatewayOptions(config));
   await Promise.all([bus.init(), store.init(), gateway.init()]);
 
   const sender = extras.sender ?? (config.notify.smtpUrl ? new SmtpSender(config.notify.smtpUrl) : undefined);
-  const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, { from: config.notify.from });
+  const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, notifierOptions(config));
   // Checkout and processor pay through the circuit breaker when it is on.
   const resilience = new Resilience({ gateway, clock, logger }, config);
   const checkout = new Checkout({ store, gateway: resilience.gateway, notifier, clock });
@@ -97,7 +95,7 @@ export async function startService(
       ? new PushDelivery(
           { store, bus, gateway: resilience.gateway, notifier, clock, logger, health },
           config,
-          LOOP_BACKOFF,
+          loopBackoff(config),
         )
       : undefined;
   const telemetry = new Telemetry({

@@ -14,29 +14,30 @@ import { type QueueInfo, SqsDirectory } from './directory.js';
 import { SqsDurations } from './durations.js';
 import { provision } from './provision.js';
 
+/** Defaults and variables: the settings table (queue.*, aws.*, sqs.*). */
 export interface SqsBusOptions {
-  /** topic → the queues subscribed to it. Default order-processing-events → order-processing-queue. */
-  subscriptions?: Record<string, readonly string[]>;
+  /** topic → the queues subscribed to it. */
+  subscriptions: Record<string, readonly string[]>;
   /** SNS and SQS endpoint (an emulator); unset = AWS, as the SDK resolves it. */
   endpoint?: string;
   /** Region; unset = the SDK's resolution (AWS_REGION, profile). */
   region?: string;
   /** Static credentials; unset = the SDK's default chain (env, profile, role). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** How long a received message stays hidden, simulated ms. Default 30000. */
-  visibilityTimeoutMs?: number;
-  /** Message retention when provisioning, simulated ms. Default 4 days. */
-  retentionMs?: number;
-  /** Queue's default long-poll wait when provisioning, simulated ms. Default 20000. */
-  waitTimeMs?: number;
-  /** Deliveries before SQS moves a message to the dead-letter queue, when provisioning. Default 5. */
-  maxReceiveCount?: number;
-  /** Create missing topics, queues and subscriptions at init. Default false. */
-  provision?: boolean;
-  /** Name of a queue's dead-letter queue, when provisioning: queue + suffix. Default -dlq. */
-  deadLetterSuffix?: string;
-  /** Long-poll seconds that end a sweep of a dead-letter queue (short polls may miss messages on AWS). Default 1. */
-  sweepWaitSeconds?: number;
+  /** How long a received message stays hidden, simulated ms. */
+  visibilityTimeoutMs: number;
+  /** Message retention when provisioning, simulated ms. */
+  retentionMs: number;
+  /** Queue's default long-poll wait when provisioning, simulated ms. */
+  waitTimeMs: number;
+  /** Deliveries before SQS moves a message to the dead-letter queue, when provisioning. */
+  maxReceiveCount: number;
+  /** Create missing topics, queues and subscriptions at init. */
+  provision: boolean;
+  /** Name of a queue's dead-letter queue, when provisioning: queue + suffix. */
+  deadLetterSuffix: string;
+  /** Long-poll seconds that end a sweep of a dead-letter queue (short polls may miss messages on AWS). */
+  sweepWaitSeconds: number;
 }
 
 /** What we remember of a delivery, to move it to the dead-letter queue by its receipt alone. */
@@ -57,25 +58,16 @@ const MAX_REMEMBERED = 10_000;
 export class SqsBus implements MessageBus {
   private readonly sqs: SQSClient;
   private readonly sns: SNSClient;
-  private readonly opts: Required<Omit<SqsBusOptions, 'endpoint' | 'region' | 'credentials'>>;
+  private readonly opts: SqsBusOptions;
   private readonly seconds: SqsDurations;
   private readonly directory: SqsDirectory;
   private readonly deliveries = new Map<string, Delivery>();
 
   constructor(
     private readonly deps: { clock: Clock; logger: Logger },
-    options: SqsBusOptions = {},
+    options: SqsBusOptions,
   ) {
-    this.opts = {
-      subscriptions: options.subscriptions ?? { 'order-processing-events': ['order-processing-queue'] },
-      visibilityTimeoutMs: options.visibilityTimeoutMs ?? 30_000,
-      retentionMs: options.retentionMs ?? 4 * 24 * 3600_000,
-      waitTimeMs: options.waitTimeMs ?? 20_000,
-      maxReceiveCount: options.maxReceiveCount ?? 5,
-      provision: options.provision ?? false,
-      deadLetterSuffix: options.deadLetterSuffix ?? '-dlq',
-      sweepWaitSeconds: options.sweepWaitSeconds ?? 1,
-    };
+    this.opts = options;
     this.seconds = new SqsDurations(deps.clock);
     const common = {
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),

@@ -5,19 +5,20 @@ import type { BusMessage, DeadLetter, MessageBus, QueueDepth, ReceiveOptions } f
 import type { SqliteDatabase } from './database.js';
 import type { TransactionalPublisher } from './order-store.js';
 
+/** Defaults and variables: the settings table (queue.*, embeddedBus.*). */
 export interface EmbeddedBusOptions {
-  /** topic → the queues subscribed to it. Default order-processing-events → order-processing-queue. */
-  subscriptions?: Record<string, readonly string[]>;
-  /** How long a received message stays hidden, simulated ms. Default 30000. */
-  visibilityTimeoutMs?: number;
-  /** How long a message is kept before it expires, simulated ms. Default 4 days. */
-  retentionMs?: number;
-  /** Deliveries after which a message moves to the dead-letter queue. Default 5. */
-  maxReceiveCount?: number;
-  /** Longest receive batch. Default 10 (as SQS). */
-  maxBatch?: number;
-  /** Real ms between checks for messages written by another process. Default 250. */
-  pollIntervalMs?: number;
+  /** topic → the queues subscribed to it. */
+  subscriptions: Record<string, readonly string[]>;
+  /** How long a received message stays hidden, simulated ms. */
+  visibilityTimeoutMs: number;
+  /** How long a message is kept before it expires, simulated ms. */
+  retentionMs: number;
+  /** Deliveries after which a message moves to the dead-letter queue. */
+  maxReceiveCount: number;
+  /** Longest receive batch. */
+  maxBatch: number;
+  /** Real ms between checks for messages written by another process. */
+  pollIntervalMs: number;
 }
 
 interface MessageRow {
@@ -48,14 +49,14 @@ export class EmbeddedBus implements MessageBus, TransactionalPublisher {
 
   constructor(
     private readonly deps: { database: SqliteDatabase; clock: Clock },
-    options: EmbeddedBusOptions = {},
+    options: EmbeddedBusOptions,
   ) {
-    this.subscriptions = options.subscriptions ?? { 'order-processing-events': ['order-processing-queue'] };
-    this.visibilityMs = options.visibilityTimeoutMs ?? 30_000;
-    this.retentionMs = options.retentionMs ?? 4 * 24 * 3600_000;
-    this.maxReceiveCount = options.maxReceiveCount ?? 5;
-    this.maxBatch = options.maxBatch ?? 10;
-    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.subscriptions = options.subscriptions;
+    this.visibilityMs = options.visibilityTimeoutMs;
+    this.retentionMs = options.retentionMs;
+    this.maxReceiveCount = options.maxReceiveCount;
+    this.maxBatch = options.maxBatch;
+    this.pollIntervalMs = options.pollIntervalMs;
     this.events.setMaxListeners(0);
     const db = deps.database.db;
     this.stmt = {

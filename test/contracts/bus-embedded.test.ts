@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { DEFAULT_CONFIG } from '../../src/config/config.js';
+import { embeddedBusOptions } from '../../src/service/options.js';
 import { SqliteDatabase } from '../../src/sqlite/database.js';
 import { EmbeddedBus } from '../../src/sqlite/embedded-bus.js';
 import { tempDir } from '../support/service.js';
@@ -12,6 +14,7 @@ busContract(
     const bus = new EmbeddedBus(
       { database, clock },
       {
+        ...embeddedBusOptions(DEFAULT_CONFIG),
         subscriptions: { 'contract-topic': ['contract-queue'] },
         visibilityTimeoutMs,
         maxReceiveCount,

@@ -1,4 +1,6 @@
 import pino from 'pino';
+import { DEFAULT_CONFIG } from '../../src/config/config.js';
+import { sqsBusOptions } from '../../src/service/options.js';
 import { SqsBus } from '../../src/sns-sqs/sqs-bus.js';
 import { EMULATOR_AWS, type Emulator, startEmulator, uniqueName } from '../support/fauxqs.js';
 import { busContract } from './bus-contract.js';
@@ -14,6 +16,7 @@ busContract(
     const bus = new SqsBus(
       { clock, logger: pino({ level: 'silent' }) },
       {
+        ...sqsBusOptions(DEFAULT_CONFIG),
         endpoint: emulator.endpoint,
         ...EMULATOR_AWS,
         subscriptions: { [topic]: [queue] },

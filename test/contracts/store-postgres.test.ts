@@ -1,7 +1,9 @@
 import pino from 'pino';
+import { DEFAULT_CONFIG } from '../../src/config/config.js';
 import { PostgresDatabase } from '../../src/postgres/database.js';
 import { PostgresOrderStore } from '../../src/postgres/order-store.js';
 import { PostgresOutbox } from '../../src/postgres/outbox.js';
+import { postgresOptions } from '../../src/service/options.js';
 import { createTestDatabase, probePostgres, type TestDatabase } from '../support/postgres.js';
 import { outboxContract } from './outbox-contract.js';
 import { storeContract } from './store-contract.js';
@@ -25,7 +27,11 @@ async function open() {
   if (!current) throw new Error('the test database was not created');
   const database = new PostgresDatabase(
     { logger: pino({ level: 'silent' }) },
-    { url: current.url, schema: `contract_${++schemas}`, poolSize: 20 },
+    {
+      ...postgresOptions({ ...DEFAULT_CONFIG, databaseUrl: current.url }),
+      schema: `contract_${++schemas}`,
+      poolSize: 20,
+    },
   );
   await database.init();
   const outbox = new PostgresOutbox({ database });

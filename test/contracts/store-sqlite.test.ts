@@ -1,5 +1,7 @@
 import { join } from 'node:path';
+import { DEFAULT_CONFIG } from '../../src/config/config.js';
 import { ScaledClock } from '../../src/core/clock.js';
+import { embeddedBusOptions } from '../../src/service/options.js';
 import { SqliteDatabase } from '../../src/sqlite/database.js';
 import { EmbeddedBus } from '../../src/sqlite/embedded-bus.js';
 import { SqliteOrderStore } from '../../src/sqlite/order-store.js';
@@ -25,7 +27,10 @@ function openDatabase() {
 
 storeContract('SQLite with the embedded bus', async () => {
   const { database, close } = openDatabase();
-  const bus = new EmbeddedBus({ database, clock }, { subscriptions: { [TOPIC]: ['order-processing-queue'] } });
+  const bus = new EmbeddedBus(
+    { database, clock },
+    { ...embeddedBusOptions(DEFAULT_CONFIG), subscriptions: { [TOPIC]: ['order-processing-queue'] } },
+  );
   await bus.init();
   const store = new SqliteOrderStore({ database, publisher: bus }, { topic: TOPIC });
   await store.init();

@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
+import { DEFAULT_CONFIG } from '../../src/config/config.js';
 import { ScaledClock } from '../../src/core/clock.js';
 import { DependencyHealth } from '../../src/core/health.js';
 import type { Outbox } from '../../src/core/outbox.js';
 import type { MessageBus, OrderStore } from '../../src/core/ports.js';
 import { OutboxRelay, type OutboxRelayOptions } from '../../src/outbox/outbox-relay.js';
+import { sqsBusOptions } from '../../src/service/options.js';
 import { SqsBus } from '../../src/sns-sqs/sqs-bus.js';
 import { SqliteDatabase } from '../../src/sqlite/database.js';
 import { SqliteOrderStore } from '../../src/sqlite/order-store.js';
@@ -58,6 +60,7 @@ describe('outbox relay: SQLite store → SNS/SQS', () => {
     const bus = new SqsBus(
       { clock, logger },
       {
+        ...sqsBusOptions(DEFAULT_CONFIG),
         endpoint: `http://127.0.0.1:${proxy.port}`,
         ...EMULATOR_AWS,
         subscriptions: { [topic]: [queue] },

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { DEFAULT_CONFIG } from '../../src/config/config.js';
 import { ScaledClock } from '../../src/core/clock.js';
 import { DependencyHealth } from '../../src/core/health.js';
 import { Notifier } from '../../src/core/notifier.js';
@@ -10,6 +11,7 @@ import { PostgresDatabase } from '../../src/postgres/database.js';
 import { PostgresOrderStore } from '../../src/postgres/order-store.js';
 import { PostgresOutbox } from '../../src/postgres/outbox.js';
 import { OrderProcessor } from '../../src/processor/order-processor.js';
+import { embeddedBusOptions, notifierOptions, postgresOptions } from '../../src/service/options.js';
 import { SqliteDatabase } from '../../src/sqlite/database.js';
 import { EmbeddedBus } from '../../src/sqlite/embedded-bus.js';
 import { SqlitePaymentLedger } from '../../src/sqlite/payment-ledger.js';
@@ -41,15 +43,32 @@ describe('order processor on PostgreSQL while the database is unreachable', { sk
     const { dir, cleanup } = tempDir('flashsale-pg-outage-');
     const logger = recordingLogger();
     const clock = new ScaledClock(0.01);
-    const database = new PostgresDatabase({ logger }, { url: db.urlVia(proxy.port), connectTimeoutMs: 500 });
+    const database = new PostgresDatabase(
+      { logger },
+      { ...postgresOptions({ ...DEFAULT_CONFIG, databaseUrl: db.urlVia(proxy.port) }), connectTimeoutMs: 500 },
+    );
     const store = new PostgresOrderStore({ database, outbox: new PostgresOutbox({ database }) }, { topic: TOPIC });
     // Messages and the provider's ledger stay in SQLite: only the order store goes away.
     const local = new SqliteDatabase({ path: join(dir, 'bus.db') });
-    const bus = new EmbeddedBus({ database: local, clock }, { pollIntervalMs: 5 });
-    const gateway = new SimulatedGateway({ clock, ledger: new SqlitePaymentLedger({ database: local }) }, { slots: 0 });
+    const bus = new EmbeddedBus(
+      { database: local, clock },
+      { ...embeddedBusOptions(DEFAULT_CONFIG), pollIntervalMs: 5 },
+    );
+    const gateway = new SimulatedGateway(
+      { clock, ledger: new SqlitePaymentLedger({ database: local }) },
+      { ...DEFAULT_CONFIG.payment, slots: 0 },
+    );
     const health = new DependencyHealth({ clock, logger });
     const processor = new OrderProcessor(
-      { store, bus, gateway, notifier: new Notifier({ store, clock, logger }), clock, logger, health },
+      {
+        store,
+        bus,
+        gateway,
+        notifier: new Notifier({ store, clock, logger }, notifierOptions(DEFAULT_CONFIG)),
+        clock,
+        logger,
+        health,
+      },
       { ...PROCESSOR_OPTIONS, backoff: { baseMs: 20, maxMs: 200 } },
     );
     try {

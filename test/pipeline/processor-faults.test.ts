@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { DEFAULT_CONFIG } from '../../src/config/config.js';
 import { DependencyHealth } from '../../src/core/health.js';
 import { ManualClock } from '../../src/core/manual-clock.js';
 import { Notifier } from '../../src/core/notifier.js';
 import type { Logger } from '../../src/core/ports.js';
 import { SimulatedGateway } from '../../src/payment/simulated-gateway.js';
 import { OrderProcessor } from '../../src/processor/order-processor.js';
+import { embeddedBusOptions, notifierOptions } from '../../src/service/options.js';
 import { SqliteDatabase } from '../../src/sqlite/database.js';
 import { EmbeddedBus } from '../../src/sqlite/embedded-bus.js';
 import { SqliteOrderStore } from '../../src/sqlite/order-store.js';
@@ -25,13 +27,13 @@ async function world(logger: Logger, workers: number) {
   const clock = new ManualClock();
   const database = new SqliteDatabase({ path: join(dir, 'f.db') });
   // The bus looks for messages every 2 real ms, so that a message made visible by moving the clock is seen at once.
-  const bus = new EmbeddedBus({ database, clock }, { pollIntervalMs: 2 });
+  const bus = new EmbeddedBus({ database, clock }, { ...embeddedBusOptions(DEFAULT_CONFIG), pollIntervalMs: 2 });
   const real = new SqliteOrderStore({ database, publisher: bus });
   const store = faultInjecting(real);
   const ledger = new SqlitePaymentLedger({ database });
-  const gateway = new SimulatedGateway({ clock, ledger }, { latencyMs: 3000, slots: 0 });
+  const gateway = new SimulatedGateway({ clock, ledger }, { ...DEFAULT_CONFIG.payment, latencyMs: 3000, slots: 0 });
   await Promise.all([bus.init(), real.init(), gateway.init()]);
-  const notifier = new Notifier({ store: real, clock, logger });
+  const notifier = new Notifier({ store: real, clock, logger }, notifierOptions(DEFAULT_CONFIG));
   const health = new DependencyHealth({ clock, logger });
   const processor = new OrderProcessor(
     { store, bus, gateway, notifier, clock, logger, health },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { DEFAULT_CONFIG } from '../../src/config/config.js';
 import { AdmissionControl } from '../../src/resilience/admission.js';
 import { flashFigures, runClosedLoop } from '../support/closed-loop.js';
 import { postJson, sampleOrder } from '../support/orders.js';
@@ -35,7 +36,10 @@ describe('admission control on /orders/sync', () => {
       declined: 0,
       errors: 0,
     };
-    const admission = new AdmissionControl({ gateway: () => stats }, { deadlineMs: 10_000 });
+    const admission = new AdmissionControl(
+      { gateway: () => stats },
+      { ...DEFAULT_CONFIG.admission, deadlineMs: 10_000 },
+    );
     const third = admission.decide();
     assert.equal(third.admit, true);
     assert.equal(third.expectedMs, 9000);
@@ -49,7 +53,10 @@ describe('admission control on /orders/sync', () => {
     stats = { ...stats, slots: 4, inFlight: 4, waiting: 3 };
     assert.equal(admission.decide(6000).admit, true);
     // Admitted requests not yet at the gateway count: a burst cannot all slip through.
-    const idle = new AdmissionControl({ gateway: () => ({ ...stats, slots: 1, inFlight: 0, waiting: 0 }) });
+    const idle = new AdmissionControl(
+      { gateway: () => ({ ...stats, slots: 1, inFlight: 0, waiting: 0 }) },
+      DEFAULT_CONFIG.admission,
+    );
     const burst = Array.from({ length: 5 }, () => idle.decide());
     assert.deepEqual(
       burst.map((d) => d.admit),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
+import { DEFAULT_CONFIG } from '../../src/config/config.js';
 import type { Clock } from '../../src/core/clock.js';
 import { ManualClock } from '../../src/core/manual-clock.js';
 import { SimulatedGateway } from '../../src/payment/simulated-gateway.js';
@@ -31,7 +32,10 @@ async function breakerOn(
 ) {
   const { dir, cleanup } = tempDir();
   const database = new SqliteDatabase({ path: join(dir, 'ledger.db') });
-  const inner = new SimulatedGateway({ clock, ledger: new SqlitePaymentLedger({ database }) }, gateway);
+  const inner = new SimulatedGateway(
+    { clock, ledger: new SqlitePaymentLedger({ database }) },
+    { ...DEFAULT_CONFIG.payment, ...gateway },
+  );
   const wrapped = new BreakerGateway(
     { gateway: inner, clock, logger: silent },
     { ...breaker, halfOpenAfterMs: 10_000 },

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { DEFAULT_CONFIG } from '../../src/config/config.js';
 import { DependencyHealth } from '../../src/core/health.js';
 import { ManualClock } from '../../src/core/manual-clock.js';
 import {
@@ -9,6 +10,7 @@ import {
   type PushDispatcherOptions,
 } from '../../src/serverless/push-dispatcher.js';
 import type { SnsEvent } from '../../src/serverless/sns-event.js';
+import { embeddedBusOptions } from '../../src/service/options.js';
 import { SqliteDatabase } from '../../src/sqlite/database.js';
 import { EmbeddedBus } from '../../src/sqlite/embedded-bus.js';
 import { recordingLogger } from '../support/manual-time.js';
@@ -34,7 +36,7 @@ async function dispatcherWith(invoke: (event: SnsEvent) => Promise<unknown>) {
   const clock = new ManualClock();
   const logger = recordingLogger();
   const database = new SqliteDatabase({ path: join(dir, 'f.db') });
-  const bus = new EmbeddedBus({ database, clock }, { pollIntervalMs: 2 });
+  const bus = new EmbeddedBus({ database, clock }, { ...embeddedBusOptions(DEFAULT_CONFIG), pollIntervalMs: 2 });
   await bus.init();
   const health = new DependencyHealth({ clock, logger });
   const dispatcher = new PushDispatcher({ bus, clock, logger, health, invoke }, OPTIONS);
