@@ -129,7 +129,7 @@ describe('autoscaler loop on a manual clock', () => {
         clock,
         logger: recordingLogger(),
       },
-      { ...POLICY, headroom: 0.05, intervalMs: 1000, windowMs: 10_000, keep: 20, backlogReadings: 3 },
+      { ...POLICY, headroom: 0.05, intervalMs: 1000, windowMs: 10_000, tolerance: 0.1, keep: 20, backlogReadings: 3 },
     );
     autoscaler.start();
     // One interval is 10 real ms at this scale; the clock moves one interval at a time, 60 of them.
