@@ -12,9 +12,12 @@ export interface ChaosOptions {
   rate: number;
   /** Share of the load that reads an accepted order back (GET /orders/{id}). Default 0.1. */
   readShare: number;
-  /** Time scale of every process: 0.1 makes a 3 s payment 300 ms. Default 0.1. */
+  /**
+   * Time scale of every process: 0.2 makes a 3 s payment 600 ms. Default 0.2; much smaller and the
+   * breaker's 10 s payment timeout (2 s real) trips on a busy machine's event-loop lag alone.
+   */
   timeScale: number;
-  /** Workers per worker process (2 processes). Default 30. */
+  /** Workers per worker process (2 processes). Default 40: 60 orders/s × 0.6 s needs 36 in all. */
   workersPerProcess: number;
   /** Real ms of each outage. Default 10000. */
   outageMs: number;
@@ -50,8 +53,8 @@ export interface ChaosReport {
 export const DEFAULT_OPTIONS: Omit<ChaosOptions, 'faults' | 'progress'> = {
   rate: 60,
   readShare: 0.1,
-  timeScale: 0.1,
-  workersPerProcess: 30,
+  timeScale: 0.2,
+  workersPerProcess: 40,
   outageMs: 10_000,
   restartDelayMs: 3000,
   leadMs: 3000,
@@ -69,7 +72,7 @@ export const DEFAULT_OPTIONS: Omit<ChaosOptions, 'faults' | 'progress'> = {
 export const SHORT_OPTIONS: Omit<ChaosOptions, 'faults' | 'progress'> = {
   ...DEFAULT_OPTIONS,
   rate: 30,
-  workersPerProcess: 15,
+  workersPerProcess: 20,
   outageMs: 3000,
   restartDelayMs: 1000,
   leadMs: 1500,

@@ -142,10 +142,7 @@ export class Supervised {
           name: this.name,
           at: Date.now(),
           exit: 'failed to start',
-          tail: String((error as Error).message)
-            .split('\n')
-            .slice(-10)
-            .join('\n'),
+          tail: lastWords((error as Error).message),
         });
       }
     }

@@ -46,6 +46,14 @@ export function formatReport(report: ChaosReport): string {
     `${report.accepted} orders accepted; ${report.ledgerDuplicates} orders charged twice in the whole ledger` +
       (report.skipped > 0 ? `; ${report.skipped} requests not sent (too many in flight)` : ''),
   ];
+  const baseline = report.rows.find((row) => row.fault === 'none');
+  if (baseline && (baseline.stuck > 0 || baseline.noAnswer > 0)) {
+    out.push(
+      '',
+      'The steady load alone was not kept up with (row "none"): the machine is too busy, or the rate too high',
+      'for these settings, so the other rows measure overload as much as faults.',
+    );
+  }
   for (const row of report.rows) {
     const notes: string[] = [];
     notes.push(...row.serverErrorSamples.map((s) => `5xx: ${s}`));

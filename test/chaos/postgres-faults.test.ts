@@ -22,7 +22,7 @@ describe('PostgreSQL faults under load (2 api + 2 worker + gateway)', { skip: pr
   let passed = 0;
 
   before(async () => {
-    fleet = new Fleet({ timeScale: 0.1, workersPerProcess: 15, restartDelayMs: 1000, logLevel: 'warn' });
+    fleet = new Fleet({ timeScale: 0.2, workersPerProcess: 20, restartDelayMs: 1000, logLevel: 'warn' });
     await fleet.start();
   });
 
