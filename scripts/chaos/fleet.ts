@@ -1,9 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import pg from 'pg';
 import { freePort } from '../../test/support/child-service.js';
-import { type Emulator, emulatorEnv, startEmulator } from '../../test/support/fauxqs.js';
+import { EMULATOR_AWS, type Emulator, emulatorEnv, startEmulator } from '../../test/support/fauxqs.js';
 import { createTestDatabase, PG_ADMIN_URL, type TestDatabase } from '../../test/support/postgres.js';
 import { TcpProxy } from '../../test/support/tcp-proxy.js';
 import { type Death, Supervised } from './supervised.js';
@@ -99,6 +100,26 @@ export class Fleet {
       [this.db.name, HARNESS_APPLICATION],
     );
     return rows[0]?.n ?? 0;
+  }
+
+  /** Messages in the dead-letter queue, read from the emulator directly (not through the proxy). */
+  async deadLetters(): Promise<number> {
+    const sqs = new SQSClient({ ...EMULATOR_AWS, endpoint: this.emulator?.endpoint });
+    try {
+      const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'order-processing-queue-dlq' }));
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return (
+        Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+        Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+      );
+    } finally {
+      sqs.destroy();
+    }
   }
 
   async stop(): Promise<void> {

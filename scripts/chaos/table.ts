@@ -43,7 +43,8 @@ export function formatReport(report: ChaosReport): string {
     `|${widths.map((w, i) => (i === 0 ? `-${'-'.repeat(w)}-` : `-${'-'.repeat(w)}:`)).join('|')}|`,
     ...rows.map(line),
     '',
-    `${report.accepted} orders accepted; ${report.ledgerDuplicates} orders charged twice in the whole ledger` +
+    `${report.accepted} orders accepted; ${report.ledgerDuplicates} orders charged twice in the whole ledger; ` +
+      `${report.deadLetters} dead letters` +
       (report.skipped > 0 ? `; ${report.skipped} requests not sent (too many in flight)` : ''),
   ];
   const baseline = report.rows.find((row) => row.fault === 'none');
@@ -58,6 +59,7 @@ export function formatReport(report: ChaosReport): string {
     const notes: string[] = [];
     notes.push(...row.serverErrorSamples.map((s) => `5xx: ${s}`));
     notes.push(...row.noAnswerSamples.map((s) => `no answer: ${s}`));
+    if (row.stuck > 0) notes.push(`stuck: ${row.stuckDetail.join('; ')}`);
     if (row.chargeMismatch > 0) notes.push(`${row.chargeMismatch} orders whose status disagrees with the ledger`);
     for (const death of row.died) {
       notes.push(`${death.name} exited (${death.exit}); its last lines:\n${indent(death.tail, '      ')}`);

@@ -40,6 +40,8 @@ export interface ChaosRow {
   chargeMismatch: number;
   /** Not final `stuckAfterMs` after the fault was over. */
   stuck: number;
+  /** What the stuck orders look like: their status and whether their message left the outbox. */
+  stuckDetail: string[];
   /** Final as failed (a payment that gave up): an end, but one the customer notices. */
   failed: number;
   died: Death[];
@@ -91,6 +93,7 @@ export async function judge(
     const ids = [...new Set(mine.filter((e) => e.status === 202 && e.orderId).map((e) => e.orderId as string))];
     const facts = await orderFacts(sql, ids);
     const deadline = phase.healedAt + stuckAfterMs;
+    const stuck = facts.filter((f) => IN_PROGRESS.includes(f.status) || (f.done_ms !== null && f.done_ms > deadline));
     const firstAccepted = mine.find((e) => e.sentAt >= phase.healedAt && e.status === 202);
     const firstCompleted = await firstCompletionAfter(sql, phase.healedAt);
     const accepted = firstAccepted ? (firstAccepted.doneAt - phase.healedAt) / 1000 : null;
@@ -116,7 +119,8 @@ export async function judge(
       chargeMismatch: facts.filter(
         (f) => (f.status === 'completed' && f.approved === 0) || (f.status === 'failed' && f.approved > 0),
       ).length,
-      stuck: facts.filter((f) => IN_PROGRESS.includes(f.status) || (f.done_ms !== null && f.done_ms > deadline)).length,
+      stuck: stuck.length,
+      stuckDetail: await describeStuck(sql, stuck, deadline),
       failed: facts.filter((f) => f.status === 'failed').length,
       died: deaths.filter((d) => d.at >= phase.from && d.at < phase.to),
       unhandledRejections: rejections,
@@ -157,6 +161,26 @@ async function orderFacts(sql: pg.Client, ids: readonly string[]): Promise<Order
     [ids],
   );
   return rows;
+}
+
+/** Stuck orders by status, by whether their outbox row was published, and how late the late ones ended. */
+async function describeStuck(sql: pg.Client, stuck: readonly OrderFacts[], deadline: number): Promise<string[]> {
+  if (stuck.length === 0) return [];
+  const { rows } = await sql.query<{ order_id: string; published: boolean | null }>(
+    `SELECT body::json->>'order_id' AS order_id, bool_or(sent_at IS NOT NULL) AS published FROM outbox
+     WHERE body::json->>'order_id' = ANY($1) GROUP BY 1`,
+    [stuck.map((f) => f.order_id)],
+  );
+  const published = new Map(rows.map((r) => [r.order_id, r.published]));
+  const kinds = new Map<string, number>();
+  for (const f of stuck) {
+    const message = published.get(f.order_id) ? 'message published' : 'message still in the outbox';
+    const kind = IN_PROGRESS.includes(f.status)
+      ? `${f.status}, ${message}`
+      : `${f.status} ${Math.ceil(((f.done_ms ?? 0) - deadline) / 1000)} s too late`;
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  return [...kinds].map(([kind, n]) => `${n} ${kind}`);
 }
 
 async function firstCompletionAfter(sql: pg.Client, at: number): Promise<number | null> {
