@@ -61,8 +61,16 @@ export function formatReport(report: ChaosReport): string {
     notes.push(...row.noAnswerSamples.map((s) => `no answer: ${s}`));
     if (row.stuck > 0) notes.push(`stuck: ${row.stuckDetail.join('; ')}`);
     if (row.chargeMismatch > 0) notes.push(`${row.chargeMismatch} orders whose status disagrees with the ledger`);
+    // The same death in several processes is shown once (ports aside, their stacks are equal).
+    const alike = new Map<string, { names: string[]; exit: number | string; tail: string }>();
     for (const death of row.died) {
-      notes.push(`${death.name} exited (${death.exit}); its last lines:\n${indent(death.tail, '      ')}`);
+      const key = `${death.exit} ${death.tail.replace(/:\d{2,5}\b/g, '')}`;
+      const group = alike.get(key) ?? { names: [], exit: death.exit, tail: death.tail };
+      group.names.push(death.name);
+      alike.set(key, group);
+    }
+    for (const { names, exit, tail } of alike.values()) {
+      notes.push(`${names.join(', ')} exited (${exit}); last lines:\n${indent(tail, '      ')}`);
     }
     if (notes.length > 0) out.push('', `${row.label} (${row.note}):`, ...notes.map((n) => `  - ${n}`));
   }
