@@ -92,15 +92,9 @@ export const FAULTS: Record<FaultName, Fault> = {
     name: 'pg-terminate',
     label: 'pg_terminate_backend (all)',
     inject: async (fleet) => {
-      // Three rounds half a second apart: a connection caught mid-statement is what hurts, and one
-      // round may find every connection idle.
       const injectedAt = Date.now();
-      let n = 0;
-      for (let round = 0; round < 3; round++) {
-        if (round > 0) await sleep(500);
-        n += await fleet.terminateBackends();
-      }
-      return { injectedAt, healedAt: Date.now(), note: `${n} connections terminated in 3 rounds` };
+      const n = await terminateRepeatedly(fleet);
+      return { injectedAt, healedAt: Date.now(), note: `${n} connections terminated in ${TERMINATE_ROUNDS} rounds` };
     },
   },
   'pg-refuse': {
@@ -119,6 +113,22 @@ export const FAULTS: Record<FaultName, Fault> = {
     inject: (fleet, timing) => outage(fleet.gatewayProxy, timing, 'gateway unreachable'),
   },
 };
+
+const TERMINATE_ROUNDS = 10;
+
+/**
+ * Terminates every flashsale connection of the database ten times, 100 ms
+ * apart: what hurts is a connection caught mid-statement, and a single round
+ * often finds every connection idle. Resolves to how many were terminated.
+ */
+export async function terminateRepeatedly(fleet: Fleet): Promise<number> {
+  let n = 0;
+  for (let round = 0; round < TERMINATE_ROUNDS; round++) {
+    if (round > 0) await sleep(100);
+    n += await fleet.terminateBackends();
+  }
+  return n;
+}
 
 async function busy(url: string): Promise<boolean> {
   try {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { terminateRepeatedly } from '../../scripts/chaos/faults.js';
 import { Fleet } from '../../scripts/chaos/fleet.js';
 import { type Exchange, OrderStream } from '../../scripts/chaos/order-stream.js';
 import { sleep, waitUntil } from '../../scripts/chaos/wait.js';
@@ -59,9 +60,11 @@ describe('PostgreSQL faults under load (2 api + 2 worker + gateway)', { skip: pr
   function exits(since: number, before: readonly string[]): string[] {
     const died = fleet.deaths
       .filter((d) => d.at >= since)
-      .map((d) => `${d.name} exited (${d.exit}): ${d.tail.split('\n').slice(3, 8).join(' ⏎ ')}`);
+      .map((d) => `${d.name} exited (${d.exit}): ${d.tail.split('\n').slice(3, 9).join(' ⏎ ')}`);
     const now = pids();
-    const restarted = before.filter((p, i) => now[i] !== p).map((p) => `${p} is gone: the process was replaced`);
+    const restarted = before
+      .filter((p, i) => now[i] !== p || !fleet.processes[i]?.running)
+      .map((p) => `${p} is gone: the process exited or was replaced`);
     return [...died, ...restarted];
   }
 
@@ -98,11 +101,7 @@ describe('PostgreSQL faults under load (2 api + 2 worker + gateway)', { skip: pr
     const since = Date.now();
     let terminated = 0;
     const load = await underLoad(async () => {
-      // Three rounds: one finds connections mid-statement more surely than a single one.
-      for (let round = 0; round < 3; round++) {
-        terminated += await fleet.terminateBackends();
-        await sleep(500);
-      }
+      terminated = await terminateRepeatedly(fleet);
       // Long enough for every process to use its pool again, twice over.
       await sleep(3000);
     });
