@@ -95,7 +95,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const say = options.progress ?? (() => undefined);
   const fleet = new Fleet(options);
   const killOnExit = () => fleet.killNow();
+  // Interrupted: no child outlives the harness, and the run's database goes with it.
+  const interrupted = () => {
+    fleet.killNow();
+    void fleet.db
+      ?.drop()
+      .catch(() => undefined)
+      .finally(() => process.exit(130));
+  };
   process.once('exit', killOnExit);
+  process.once('SIGINT', interrupted);
   let stream: OrderStream | undefined;
   try {
     say(`starting gateway, 2 api and 2 worker processes (logs in ${fleet.logDir})`);
@@ -109,11 +118,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       runId,
     });
     stream = load;
+    // Each request belongs to the phase it was sent in; the phases tile the run without gaps.
+    let from = Date.now();
     load.start();
     const phases: Phase[] = [];
     for (const [i, name] of options.faults.entries()) {
       const fault = FAULTS[name];
-      const from = Date.now();
       const rejectionsAtStart = await rejections(fleet);
       await sleep(options.leadMs);
       say(`${fault.label}…`);
@@ -127,6 +137,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (!settled) say(`  not settled ${options.settleMs / 1000} s after ${name}; going on`);
       const last = i === options.faults.length - 1;
       if (last) await load.stop();
+      const to = last ? Number.POSITIVE_INFINITY : Date.now();
       phases.push({
         fault: name,
         label: fault.label,
@@ -134,10 +145,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         from,
         injectedAt: span.injectedAt,
         healedAt: span.healedAt,
-        to: last ? Number.POSITIVE_INFINITY : Date.now(),
+        to,
         rejectionsAtStart,
         rejectionsAtEnd: await rejections(fleet),
       });
+      from = to;
     }
     if (options.faults.length === 0) await load.stop();
     say('waiting for every accepted order to end…');
@@ -167,6 +179,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await stream?.stop().catch(() => undefined);
     await fleet.stop().catch((error) => say(`teardown: ${(error as Error).message}`));
     process.off('exit', killOnExit);
+    process.off('SIGINT', interrupted);
   }
 }
 

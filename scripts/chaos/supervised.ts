@@ -174,3 +174,11 @@ export function lastWords(output: string): string {
     .filter((line) => line.trim() !== '')
     .join('\n');
 }
+
+/** A death in one line: the error and the top of its stack, without the source line Node quotes. */
+export function deathInOneLine(death: Death): string {
+  const lines = death.tail.split('\n');
+  const caret = lines.findIndex((line) => /^\s*\^+\s*$/.test(line));
+  const stack = lines.slice(caret + 1, caret + 6).map((line) => line.trim());
+  return `${death.name} exited (${death.exit}): ${stack.join(' ⏎ ')}`;
+}

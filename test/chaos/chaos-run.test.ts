@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { FAULT_NAMES } from '../../scripts/chaos/faults.js';
 import { runChaos, SHORT_OPTIONS } from '../../scripts/chaos/run.js';
+import { deathInOneLine } from '../../scripts/chaos/supervised.js';
 import { formatReport } from '../../scripts/chaos/table.js';
 import type { ChaosRow } from '../../scripts/chaos/verdict.js';
 import { probePostgres } from '../support/postgres.js';
@@ -16,7 +17,7 @@ function problems(row: ChaosRow): string[] {
   if (row.chargedTwice > 0) found.push(`${row.chargedTwice} orders charged twice`);
   if (row.chargeMismatch > 0) found.push(`${row.chargeMismatch} orders whose status disagrees with the ledger`);
   if (row.stuck > 0) found.push(`${row.stuck} orders stuck`);
-  for (const d of row.died) found.push(`${d.name} died (${d.exit}): ${d.tail.split('\n').slice(0, 6).join(' ⏎ ')}`);
+  for (const d of row.died) found.push(deathInOneLine(d));
   for (const s of row.serverErrorSamples) found.push(`5xx other than 503: ${s}`);
   for (const s of row.noAnswerSamples) found.push(`no answer: ${s}`);
   if ((row.unhandledRejections ?? 0) > 0) found.push(`${row.unhandledRejections} unhandled rejections`);

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { terminateRepeatedly } from '../../scripts/chaos/faults.js';
 import { Fleet } from '../../scripts/chaos/fleet.js';
 import { type Exchange, OrderStream } from '../../scripts/chaos/order-stream.js';
+import { deathInOneLine } from '../../scripts/chaos/supervised.js';
 import { sleep, waitUntil } from '../../scripts/chaos/wait.js';
 import { probePostgres } from '../support/postgres.js';
 
@@ -58,9 +59,7 @@ describe('PostgreSQL faults under load (2 api + 2 worker + gateway)', { skip: pr
 
   /** Deaths since `since` and processes whose pid changed since `before`. */
   function exits(since: number, before: readonly string[]): string[] {
-    const died = fleet.deaths
-      .filter((d) => d.at >= since)
-      .map((d) => `${d.name} exited (${d.exit}): ${d.tail.split('\n').slice(3, 9).join(' ⏎ ')}`);
+    const died = fleet.deaths.filter((d) => d.at >= since).map(deathInOneLine);
     const now = pids();
     const restarted = before
       .filter((p, i) => now[i] !== p || !fleet.processes[i]?.running)
