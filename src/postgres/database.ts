@@ -81,6 +81,12 @@ export class PostgresDatabase implements Queryable {
       throw translate(error);
     }
     let broken: Error | undefined;
+    // A checked-out client has no listener of the pool's: a connection terminated between two
+    // statements would otherwise be an unhandled 'error' event and end the process.
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await fn(client);
@@ -92,7 +98,8 @@ export class PostgresDatabase implements Queryable {
       });
       throw translate(error);
     } finally {
-      // A connection that could not even roll back is discarded, not reused.
+      // A connection that could not even roll back, or that broke, is discarded, not reused.
+      client.off('error', onError);
       client.release(broken);
     }
   }
@@ -138,7 +145,7 @@ export function translate(error: unknown): unknown {
       error.message,
     );
   if (!unreachable) return error;
-  return new FlashsaleError('store_unavailable', `the database is unavailable: ${error.message || code}`, true, {
-    cause: error,
-  });
+  // The driver's text (addresses, ports, server messages) stays in `cause`, for the logs only:
+  // callers may show this message to clients.
+  return new FlashsaleError('store_unavailable', 'the database is unavailable', true, { cause: error });
 }
