@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import pino from 'pino';
+import { DEFAULT_CONFIG } from '../../src/config/config.js';
 import { FlashsaleError } from '../../src/core/errors.js';
 import { PostgresDatabase } from '../../src/postgres/database.js';
 import { createTestDatabase, probePostgres, type TestDatabase } from '../support/postgres.js';
@@ -25,7 +26,10 @@ describe('PostgresDatabase when connections are lost', { skip: probe.skip }, () 
   });
 
   test('a connection terminated inside a transaction fails that transaction, not the process', async () => {
-    const database = new PostgresDatabase({ logger: pino({ level: 'silent' }) }, { url: db.url });
+    const database = new PostgresDatabase(
+      { logger: pino({ level: 'silent' }) },
+      { ...DEFAULT_CONFIG.postgres, url: db.url },
+    );
     try {
       await database.init();
       const outcome = database.transaction(async (client) => {
@@ -47,7 +51,7 @@ describe('PostgresDatabase when connections are lost', { skip: probe.skip }, () 
     const proxy = await new TcpProxy({ host: '127.0.0.1', port: Number(new URL(db.url).port || 5432) }).start();
     const database = new PostgresDatabase(
       { logger: pino({ level: 'silent' }) },
-      { url: db.urlVia(proxy.port), connectTimeoutMs: 1000 },
+      { ...DEFAULT_CONFIG.postgres, url: db.urlVia(proxy.port), connectTimeoutMs: 1000 },
     );
     try {
       await database.query('SELECT 1');
