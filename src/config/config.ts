@@ -83,6 +83,10 @@ export interface ServiceConfig extends ResilienceSettings {
     /** Sender address. Default "flashsale <orders@flashsale.test>" (env FLASHSALE_NOTIFY_FROM). */
     from: string;
   };
+  syncRecovery: {
+    /** Simulated ms between heartbeats and between scans for sync orders left by dead processes. Default 10000 (env FLASHSALE_SYNC_SCAN_INTERVAL_MS). */
+    scanIntervalMs: number;
+  };
   /** Largest request body accepted, bytes. Default 65536 (env FLASHSALE_BODY_LIMIT). */
   bodyLimitBytes: number;
   /** pino level: fatal, error, warn, info, debug, trace or silent. Default info (env FLASHSALE_LOG_LEVEL). */
@@ -113,6 +117,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
     retryDelayMs: 1000,
   },
   notify: { from: 'flashsale <orders@flashsale.test>' },
+  syncRecovery: { scanIntervalMs: 10_000 },
   bodyLimitBytes: 65_536,
   logLevel: 'info',
   shutdownGraceMs: 10_000,
@@ -191,6 +196,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
       }),
     }),
     notify: prune({ smtpUrl: env.SMTP_URL || undefined, from: env.FLASHSALE_NOTIFY_FROM || undefined }),
+    syncRecovery: prune({
+      scanIntervalMs: parseNumber('FLASHSALE_SYNC_SCAN_INTERVAL_MS', env.FLASHSALE_SYNC_SCAN_INTERVAL_MS, {
+        positive: true,
+      }),
+    }),
     bodyLimitBytes: parseNumber('FLASHSALE_BODY_LIMIT', env.FLASHSALE_BODY_LIMIT, { integer: true, min: 1024 }),
     logLevel: env.FLASHSALE_LOG_LEVEL || undefined,
     ...resilienceFromEnv(env),
@@ -227,6 +237,7 @@ function validate(config: ServiceConfig): void {
   parseNumber('queue.visibilityTimeoutMs', config.queue.visibilityTimeoutMs, { positive: true });
   parseNumber('queue.waitTimeMs', config.queue.waitTimeMs, DURATION);
   parseNumber('queue.maxReceiveCount', config.queue.maxReceiveCount, { integer: true, min: 1 });
+  parseNumber('syncRecovery.scanIntervalMs', config.syncRecovery.scanIntervalMs, { positive: true });
   parseNumber('bodyLimitBytes', config.bodyLimitBytes, { integer: true, min: 1024 });
   if (!LOG_LEVELS.includes(config.logLevel)) {
     throw new ConfigError('logLevel', `must be one of ${LOG_LEVELS.join(', ')}, got "${config.logLevel}"`);

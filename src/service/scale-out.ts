@@ -6,6 +6,7 @@ import { Checkout } from '../core/checkout.js';
 import { ScaledClock } from '../core/clock.js';
 import { Notifier } from '../core/notifier.js';
 import type { EmailSender, MessageBus, OrderStore, PaymentGateway } from '../core/ports.js';
+import { newNodeId, SyncRecovery } from '../core/sync-recovery.js';
 import { type DashboardOptions, dashboardRoutes } from '../dashboard/routes.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { OrderProcessor } from '../processor/order-processor.js';
@@ -39,6 +40,8 @@ export interface RunningNode {
   push?: PushDelivery;
   telemetry: Telemetry;
   resilience: Resilience;
+  /** Heartbeat of this process and the sweeper of sync orders left by processes that died. */
+  recovery: SyncRecovery;
   /** Graceful stop: no new requests, in-flight payments finish or are released, connections closed. */
   close(): Promise<void>;
 }
@@ -78,7 +81,15 @@ export async function startNode(
   const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, { from: config.notify.from });
   // Breaker, admission control, rate limit, processing control and autoscaler, as in serve.
   const resilience = new Resilience({ gateway, clock, logger }, config);
-  const checkout = new Checkout({ store, gateway: resilience.gateway, notifier, clock });
+  const node = { id: newNodeId(role), role, startedAt: clock.now() };
+  const checkout = new Checkout(
+    { store, gateway: resilience.gateway, notifier, clock, node: node.id },
+    { replayDeadlineMs: config.admission.deadlineMs },
+  );
+  const recovery = new SyncRecovery(
+    { store, gateway, notifier, clock, logger, node, isPaying: (id) => checkout.isPaying(id) },
+    { scanIntervalMs: config.syncRecovery.scanIntervalMs, soleNode: false },
+  );
   const relay = outbox ? new OutboxRelay({ outbox, bus, clock, logger }) : undefined;
   const push =
     role !== 'api' && config.processor === 'push'
@@ -141,6 +152,7 @@ export async function startNode(
   }
   resilience.attach({ store, telemetry, bus, queue: config.queue.name, ...(processor ? { processor } : {}) });
   push?.attach(telemetry);
+  telemetry.addSection('sync_recovery', () => recovery.stats());
   if (processor) {
     processor.onFinished = (outcome, acceptedAt) => {
       if (outcome.order?.mode === 'async' && acceptedAt !== undefined) telemetry.observeE2e(clock.now() - acceptedAt);
@@ -160,6 +172,7 @@ export async function startNode(
       ],
     },
   );
+  await recovery.start();
   const { url, port } = await listen(app, config);
   relay?.start();
   processor?.start();
@@ -175,6 +188,7 @@ export async function startNode(
       await processor?.stop(config.shutdownGraceMs);
       await push?.stop(config.shutdownGraceMs);
       await relay?.stop();
+      await recovery.stop();
       await notifier.idle();
       await sender?.close();
       await gateway.close();
@@ -198,6 +212,7 @@ export async function startNode(
     ...(push ? { push } : {}),
     telemetry,
     resilience,
+    recovery,
     close,
   };
 }

@@ -6,6 +6,7 @@ import { Checkout } from '../core/checkout.js';
 import { ScaledClock } from '../core/clock.js';
 import { Notifier } from '../core/notifier.js';
 import type { EmailSender } from '../core/ports.js';
+import { newNodeId, SyncRecovery } from '../core/sync-recovery.js';
 import { type DashboardOptions, dashboardRoutes } from '../dashboard/routes.js';
 import { SimulatedGateway } from '../payment/simulated-gateway.js';
 import { OrderProcessor } from '../processor/order-processor.js';
@@ -41,6 +42,8 @@ export interface RunningService {
   telemetry: Telemetry;
   /** Circuit breaker, admission control, processing control, autoscaler, dead-letter tools. */
   resilience: Resilience;
+  /** Heartbeat of this process and the sweeper of sync orders left by a previous run. */
+  recovery: SyncRecovery;
   /** Graceful stop: no new requests, in-flight payments finish or are released, database closed. */
   close(): Promise<void>;
 }
@@ -81,7 +84,16 @@ export async function startService(
   const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, { from: config.notify.from });
   // Checkout and processor pay through the circuit breaker when it is on.
   const resilience = new Resilience({ gateway, clock, logger }, config);
-  const checkout = new Checkout({ store, gateway: resilience.gateway, notifier, clock });
+  const node = { id: newNodeId('serve'), role: 'serve', startedAt: clock.now() };
+  const checkout = new Checkout(
+    { store, gateway: resilience.gateway, notifier, clock, node: node.id },
+    { replayDeadlineMs: config.admission.deadlineMs },
+  );
+  // The only process on this file: sync orders of any earlier node were left by a run that died.
+  const recovery = new SyncRecovery(
+    { store, gateway, notifier, clock, logger, node, isPaying: (id) => checkout.isPaying(id) },
+    { scanIntervalMs: config.syncRecovery.scanIntervalMs, soleNode: true },
+  );
   const processor = new OrderProcessor(
     { store, bus, gateway: resilience.gateway, notifier, clock, logger },
     {
@@ -111,6 +123,7 @@ export async function startService(
   resilience.attach({ store, telemetry, bus, queue: config.queue.name, ...(push ? {} : { processor }) });
   push?.attach(telemetry);
   // Group commit at work: how many writes shared each durable commit.
+  telemetry.addSection('sync_recovery', () => recovery.stats());
   telemetry.addSection('storage', () => ({
     commits: database.writer.batches,
     writes: database.writer.writes,
@@ -131,6 +144,7 @@ export async function startService(
       ],
     },
   );
+  await recovery.start();
   const { url, port } = await listen(app, config);
   if (push) push.start();
   else processor.start();
@@ -144,6 +158,7 @@ export async function startService(
       await resilience.stop();
       await push?.stop(config.shutdownGraceMs);
       await processor.stop(config.shutdownGraceMs);
+      await recovery.stop();
       await notifier.idle();
       await sender?.close();
       await bus.close();
@@ -169,6 +184,7 @@ export async function startService(
     notifier,
     telemetry,
     resilience,
+    recovery,
     close,
   };
 }
