@@ -80,12 +80,17 @@ export class SyncRecovery {
     this.loop = this.run();
   }
 
-  /** Stops scanning; waits for the orders being settled. */
-  async stop(): Promise<void> {
+  /** Stops scanning; waits up to `graceMs` (real) for the orders being settled, which the next start takes up again. */
+  async stop(graceMs: number): Promise<void> {
     this.stopping.abort();
     await this.loop;
     await this.scanning;
-    await Promise.allSettled(this.recovering.values());
+    const grace = new AbortController();
+    await Promise.race([
+      Promise.allSettled(this.recovering.values()),
+      this.deps.clock.sleepReal(graceMs, grace.signal).catch(() => undefined),
+    ]);
+    grace.abort();
   }
 
   /** Takes the stranded sync orders found now; resolves once every one of them is settled. */

@@ -188,7 +188,7 @@ export async function startNode(
       await processor?.stop(config.shutdownGraceMs);
       await push?.stop(config.shutdownGraceMs);
       await relay?.stop();
-      await recovery.stop();
+      await recovery.stop(config.shutdownGraceMs);
       await notifier.idle();
       await sender?.close();
       await gateway.close();

@@ -158,7 +158,7 @@ export async function startService(
       await resilience.stop();
       await push?.stop(config.shutdownGraceMs);
       await processor.stop(config.shutdownGraceMs);
-      await recovery.stop();
+      await recovery.stop(config.shutdownGraceMs);
       await notifier.idle();
       await sender?.close();
       await bus.close();
