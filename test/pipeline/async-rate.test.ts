@@ -93,6 +93,10 @@ describe('a payment longer than the visibility timeout is never charged twice', 
     assert.equal(await service.ledger.duplicates(), 0);
     assert.equal(service.gateway.stats().executed, 60);
     assert.equal(service.processor.stats().retried, 0);
+    // A message is acknowledged just after its order is settled (the worker does not wait for it).
+    await waitFor(async () => (await service.bus.depth('order-processing-queue')).inFlight === 0, {
+      message: 'every message acknowledged',
+    });
     const depth = await service.bus.depth('order-processing-queue');
     assert.deepEqual(depth, { visible: 0, inFlight: 0, deadLetters: 0 });
     for (const id of ids) assert.equal((await service.store.get(id))?.status, 'completed');
