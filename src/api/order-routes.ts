@@ -11,6 +11,7 @@ import { FlashsaleError } from '../core/errors.js';
 import type { OrderStore } from '../core/ports.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { IdempotencyHeaders, OrderIdParams, type OrderInputBody, OrderInputSchema } from './schemas.js';
+import { DEADLINE_HEADER } from './sync-guards.js';
 
 const order = { $ref: 'Order#' };
 const error = { $ref: 'Error#' };
@@ -40,7 +41,16 @@ export const orderRoutes: FastifyPluginAsync<{
         summary: 'Create an order and pay it inline (the study’s synchronous checkout)',
         body: OrderInputSchema,
         headers: IdempotencyHeaders,
-        response: { 200: order, 402: error, 422: error },
+        response: {
+          200: order,
+          202: {
+            description:
+              'A repeat of a request whose payment is still under way at the repeat’s deadline: the order as it stands (Idempotent-Replayed: true, Location)',
+            ...order,
+          },
+          402: error,
+          422: error,
+        },
       },
     },
     async (request, reply) => {
@@ -118,6 +128,9 @@ function submitOptions(request: FastifyRequest, signal?: AbortSignal): SubmitOpt
       .digest('base64url');
   }
   if (signal) options.signal = signal;
+  // The admission guard answers 400 to a bad value; without it, a bad value leaves the default.
+  const deadline = Number(request.headers[DEADLINE_HEADER]);
+  if (Number.isFinite(deadline) && deadline > 0) options.deadlineMs = deadline;
   return options;
 }
 
@@ -140,9 +153,11 @@ function answer(reply: FastifyReply, result: SubmitResult) {
       return reply.code(202).header('Location', `/orders/${result.order.order_id}`).send(result.order);
     case 'completed':
       return reply.code(200).header('Location', `/orders/${result.order.order_id}`).send(result.order);
+    case 'in_progress':
+      return reply.code(202).header('Location', `/orders/${result.order.order_id}`).send(result.order);
     case 'declined':
       return reply.code(402).send({
-        error: 'payment_declined',
+        error: result.order.failure_code === 'interrupted' ? 'payment_interrupted' : 'payment_declined',
         message: result.order.failure_reason ?? 'the payment was declined',
         order_id: result.order.order_id,
         order: result.order,

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { FAILURE_CODES } from '../core/order.js';
 
 /** Limits on an order request; anything beyond them is a client mistake (4xx). */
 export const LIMITS = {
@@ -44,6 +45,14 @@ export const OrderSchema = Type.Object(
     processed_at: Type.Optional(Type.String({ format: 'date-time' })),
     processing_time_ms: Type.Optional(Type.Number()),
     failure_reason: Type.Optional(Type.String()),
+    failure_code: Type.Optional(
+      Type.Union(
+        FAILURE_CODES.map((code) => Type.Literal(code)),
+        {
+          description: 'why a failed order failed; failure_reason says it in words',
+        },
+      ),
+    ),
   },
   { $id: 'Order' },
 );

@@ -77,6 +77,9 @@ export interface ServiceConfig extends ResilienceSettings {
     recipientDomain: string;
     attempts: number;
   };
+  syncRecovery: {
+    scanIntervalMs: number;
+  };
   bodyLimitBytes: number;
   logLevel: string;
   shutdownGraceMs: number;

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { type Clock, isAbortError } from './clock.js';
 import type { Notifier } from './notifier.js';
 import { isFinal, newOrder, type Order, type OrderInput } from './order.js';
-import type { OrderStore, PaymentGateway } from './ports.js';
+import type { OrderStore, PaymentGateway, PaymentResult } from './ports.js';
+import { settle, settlementOf } from './settle.js';
 
 export interface SubmitOptions {
   idempotencyKey?: string;
@@ -10,6 +11,8 @@ export interface SubmitOptions {
   requestHash?: string;
   /** Aborts when the client goes away; a sync order not yet paying is then not charged. */
   signal?: AbortSignal;
+  /** Simulated ms the client waits (X-Deadline-Ms): how long a repeat of a sync request waits for its outcome. */
+  deadlineMs?: number;
 }
 
 export type SubmitResult =
@@ -17,16 +20,27 @@ export type SubmitResult =
   | { kind: 'completed'; order: Order; replayed: boolean }
   | { kind: 'declined'; order: Order; replayed: boolean }
   | { kind: 'payment_error'; order: Order; replayed: boolean; message: string }
+  /** A repeat answered at its deadline while the first request's payment is still under way. */
+  | { kind: 'in_progress'; order: Order; replayed: boolean }
   | { kind: 'abandoned'; order: Order }
   | { kind: 'conflict'; orderId: string };
+
+export interface CheckoutOptions {
+  /** Simulated ms a repeated sync request waits for the first one's outcome when it names no deadline. Default 10000. */
+  replayDeadlineMs?: number;
+}
 
 /**
  * The two ways to check out. Async stores the order and its message in one
  * durable transaction and returns; sync pays inline, exactly as narrow as the
- * gateway is, like the study's checkout.
+ * gateway is, like the study's checkout. A sync order records this process
+ * (`node`) as its owner, so that sync recovery settles it if the process dies.
  */
 export class Checkout {
   private readonly syncInFlight = new Map<string, Promise<SubmitResult>>();
+  /** Sync orders this process pays, from before they are stored until they are settled. */
+  private readonly paying = new Set<string>();
+  private readonly replayDeadlineMs: number;
 
   constructor(
     private readonly deps: {
@@ -34,9 +48,19 @@ export class Checkout {
       gateway?: PaymentGateway;
       notifier: Notifier;
       clock: Clock;
+      /** Id of this process in the store's nodes table, recorded as the owner of its sync orders. */
+      node?: string;
       newId?: () => string;
     },
-  ) {}
+    options: CheckoutOptions = {},
+  ) {
+    this.replayDeadlineMs = options.replayDeadlineMs ?? 10_000;
+  }
+
+  /** Whether this process is paying the sync order now (sync recovery leaves it alone). */
+  isPaying(orderId: string): boolean {
+    return this.paying.has(orderId);
+  }
 
   async submitAsync(input: OrderInput, options: SubmitOptions = {}): Promise<SubmitResult> {
     const order = newOrder(input, this.newId(), 'async', this.deps.clock.now());
@@ -46,72 +70,108 @@ export class Checkout {
   }
 
   async submitSync(input: OrderInput, options: SubmitOptions = {}): Promise<SubmitResult> {
-    const { store, clock } = this.deps;
+    const { store, clock, node } = this.deps;
     const started = clock.monotonic();
     const order = newOrder(input, this.newId(), 'sync', clock.now());
-    const outcome = await store.accept({ order, ...keyOf(options), publish: false });
-    if (outcome.kind === 'conflict') return outcome;
-    if (outcome.kind === 'replayed') return this.replay(outcome.order, options.signal);
-    const payment = this.pay(outcome.order, started, options.signal);
-    this.syncInFlight.set(order.order_id, payment);
+    // Marked before it is stored: recovery must never find it unpaid-for in between.
+    this.paying.add(order.order_id);
     try {
-      return await payment;
+      const owner = node !== undefined ? { owner: node } : {};
+      const outcome = await store.accept({ order, ...keyOf(options), publish: false, ...owner });
+      if (outcome.kind === 'conflict') return outcome;
+      if (outcome.kind === 'replayed') return this.replay(outcome.order, options);
+      const payment = this.pay(outcome.order, started, options.signal);
+      this.syncInFlight.set(order.order_id, payment);
+      try {
+        return await payment;
+      } finally {
+        this.syncInFlight.delete(order.order_id);
+      }
     } finally {
-      this.syncInFlight.delete(order.order_id);
+      this.paying.delete(order.order_id);
     }
   }
 
   private async pay(order: Order, started: number, signal?: AbortSignal): Promise<SubmitResult> {
-    const { gateway, store, notifier, clock } = this.deps;
+    const { gateway } = this.deps;
     if (!gateway) throw new Error('this process has no payment gateway for synchronous checkout');
-    const finish = async (status: 'completed' | 'failed', reason?: string) => {
-      const patch = {
-        status,
-        processed_at: new Date(clock.now()).toISOString(),
-        processing_time_ms: Math.round((clock.monotonic() - started) * 100) / 100,
-        ...(reason !== undefined ? { failure_reason: reason } : {}),
-      };
-      const final = await store.transition(
-        order.order_id,
-        ['processing'],
-        patch,
-        notifier.draft({ ...order, ...patch }),
-      );
-      if (final) notifier.deliver(final);
-      return final ?? { ...order, ...patch };
-    };
+    let result: PaymentResult;
     try {
-      const result = await gateway.charge({ orderId: order.order_id, amount: order.total }, signal);
-      if (result.status === 'approved') return { kind: 'completed', order: await finish('completed'), replayed: false };
-      return { kind: 'declined', order: await finish('failed', result.reason), replayed: false };
+      result = await gateway.charge({ orderId: order.order_id, amount: order.total }, signal);
     } catch (error) {
       if (isAbortError(error) || signal?.aborted) {
-        return { kind: 'abandoned', order: await finish('failed', 'client disconnected before the payment started') };
+        const reason = 'client disconnected before the payment started';
+        const ended = await settle(this.deps, order, { status: 'failed', code: 'abandoned', reason }, started);
+        return ended.settled ? { kind: 'abandoned', order: ended.order } : resultOf(ended.order, false);
       }
       const message = error instanceof Error ? error.message : String(error);
-      return { kind: 'payment_error', order: await finish('failed', message), replayed: false, message };
+      const failure = { status: 'failed', code: 'payment_error', reason: message } as const;
+      const ended = await settle(this.deps, order, failure, started);
+      return ended.settled
+        ? { kind: 'payment_error', order: ended.order, replayed: false, message }
+        : resultOf(ended.order, false);
     }
+    return resultOf((await settle(this.deps, order, settlementOf(result), started)).order, false);
   }
 
-  /** A repeated sync request: answer with the first request's outcome, waiting for it if needed. */
-  private async replay(order: Order, signal?: AbortSignal): Promise<SubmitResult> {
+  /**
+   * A repeated sync request: the first request's outcome if it comes within
+   * the deadline — waiting on the payment when this process makes it, else
+   * reading the store at growing intervals — or else the order as it stands.
+   */
+  private async replay(order: Order, options: SubmitOptions): Promise<SubmitResult> {
+    const { clock, store } = this.deps;
+    const { signal } = options;
+    const until = clock.monotonic() + clock.scale(options.deadlineMs ?? this.replayDeadlineMs);
+    let current = order;
     const running = this.syncInFlight.get(order.order_id);
-    let final = order;
-    if (running) {
-      const first = await running;
-      if ('order' in first) final = first.order;
+    if (running && !isFinal(current.status)) {
+      const first = await withinDeadline(running, until - clock.monotonic(), clock, signal);
+      if (first && 'order' in first) current = first.order;
     }
-    while (!isFinal(final.status)) {
-      await this.deps.clock.sleepReal(20, signal);
-      final = (await this.deps.store.get(order.order_id)) ?? final;
+    let pauseMs = 10;
+    while (!isFinal(current.status) && !signal?.aborted) {
+      const leftMs = until - clock.monotonic();
+      if (leftMs <= 0) break;
+      await clock.sleepReal(Math.min(pauseMs, leftMs), signal).catch(() => undefined);
+      pauseMs = Math.min(pauseMs * 2, 500);
+      current = (await store.get(order.order_id)) ?? current;
     }
-    if (final.mode === 'async') return { kind: 'accepted', order: final, replayed: true };
-    if (final.status === 'completed') return { kind: 'completed', order: final, replayed: true };
-    return { kind: 'declined', order: final, replayed: true };
+    return resultOf(current, true);
   }
 
   private newId(): string {
     return this.deps.newId ? this.deps.newId() : randomUUID();
+  }
+}
+
+/** How a request is answered for the order as it stands. */
+function resultOf(order: Order, replayed: boolean): SubmitResult {
+  if (order.mode === 'async') return { kind: 'accepted', order, replayed };
+  if (order.status === 'completed') return { kind: 'completed', order, replayed };
+  if (order.status === 'failed') return { kind: 'declined', order, replayed };
+  return { kind: 'in_progress', order, replayed };
+}
+
+/** `work`'s value if it settles within `realMs` (and before `signal` aborts), else undefined. */
+async function withinDeadline<T>(
+  work: Promise<T>,
+  realMs: number,
+  clock: Clock,
+  signal?: AbortSignal,
+): Promise<T | undefined> {
+  const timer = new AbortController();
+  const stop = signal ? AbortSignal.any([timer.signal, signal]) : timer.signal;
+  try {
+    return await Promise.race([
+      work.catch(() => undefined),
+      clock.sleepReal(Math.max(0, realMs), stop).then(
+        () => undefined,
+        () => undefined,
+      ),
+    ]);
+  } finally {
+    timer.abort();
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import type { Order } from './order.js';
+import type { FailureCode, Order } from './order.js';
 import type { EmailSender, Logger, NotificationDraft, OrderStore } from './ports.js';
 
 /** Defaults and variables: the settings table (notify.*). */
@@ -11,6 +11,15 @@ export interface NotifierOptions {
   /** Attempts to send one email before it is marked failed. */
   attempts: number;
 }
+
+/** What a failed order's email tells the customer happened, by failure code. */
+const WHY: Record<FailureCode, string> = {
+  declined: 'the payment provider declined the payment',
+  payment_error: 'the payment provider failed while taking the payment',
+  dead_lettered: 'the payment provider kept failing, so we stopped trying',
+  abandoned: 'the checkout was closed before the payment started',
+  interrupted: 'our checkout was interrupted before the payment was taken',
+};
 
 /**
  * Writes the customer's notification when an order reaches a final state; the
@@ -50,7 +59,8 @@ export class Notifier {
       recipient,
       subject: `Your order ${order.order_id} could not be completed`,
       body: [
-        `We could not complete order ${order.order_id}: ${order.failure_reason ?? 'the payment failed'}.`,
+        `We could not complete order ${order.order_id}: ${order.failure_code ? WHY[order.failure_code] : 'the payment failed'}.`,
+        ...(order.failure_reason ? [`Details: ${order.failure_reason}.`] : []),
         'You have not been charged for it.',
         '',
         ...lines,

@@ -30,9 +30,25 @@ export interface Order {
   /** Milliseconds from the start of processing to its end (wall clock). */
   processing_time_ms?: number;
   failure_reason?: string;
+  /** Why a failed order failed, as a stable code (failure_reason is the human text). */
+  failure_code?: FailureCode;
 }
 
-/** Allowed transitions; anything else is refused by the store's guarded update. */
+/**
+ * Why an order failed: the provider declined it, the provider kept failing
+ * (payment_error inline, dead_lettered after the queue's last attempt), the
+ * client left before its payment started, or the process paying it died.
+ */
+export type FailureCode = 'declined' | 'payment_error' | 'dead_lettered' | 'abandoned' | 'interrupted';
+export const FAILURE_CODES: readonly FailureCode[] = [
+  'declined',
+  'payment_error',
+  'dead_lettered',
+  'abandoned',
+  'interrupted',
+];
+
+/** Allowed transitions; the stores refuse any other (see assertTransition). */
 export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   pending: ['processing', 'failed'],
   // processing → pending releases an order whose payment never started.
@@ -48,6 +64,24 @@ export function isFinal(status: OrderStatus): boolean {
 
 export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
   return TRANSITIONS[from].includes(to);
+}
+
+/** The statuses an order may move to `to` from: the guarded `from` list of a transition. */
+export function sourcesOf(to: OrderStatus): OrderStatus[] {
+  return ORDER_STATUSES.filter((from) => canTransition(from, to));
+}
+
+/**
+ * Throws when a transition names a `from` status the state machine does not
+ * allow into `to`. A caller's bug, not a race: a race is the guarded update
+ * matching nothing.
+ */
+export function assertTransition(from: readonly OrderStatus[], to: OrderStatus): void {
+  const refused = from.filter((status) => !canTransition(status, to));
+  if (from.length === 0 || refused.length > 0) {
+    const named = refused.length > 0 ? refused.join(', ') : 'no status';
+    throw new TypeError(`order state machine: ${named} → ${to} is not an allowed transition`);
+  }
 }
 
 /** Order total in cents-exact arithmetic, so 3 × 29.99 is 89.97 and not 89.97000000000001. */

@@ -2,7 +2,7 @@
  * The ports the core needs. Adapters (sqlite, postgres, sns-sqs, smtp, http)
  * implement them; no client or connection type appears here.
  */
-import type { Order, OrderStatus } from './order.js';
+import type { FailureCode, Order, OrderStatus } from './order.js';
 
 export interface Lifecycle {
   /** Connects, migrates, creates what is missing. Idempotent. */
@@ -21,6 +21,8 @@ export interface AcceptRequest {
   requestHash?: string;
   /** Also publish the order's message to the order topic, atomically with the row. */
   publish: boolean;
+  /** The node paying a sync order inline; if it stops heart-beating, another node settles the order. */
+  owner?: string;
 }
 
 export type AcceptOutcome =
@@ -33,6 +35,8 @@ export interface TransitionPatch {
   processed_at?: string;
   processing_time_ms?: number;
   failure_reason?: string;
+  /** Stored with a `failed` status; any other status clears it. */
+  failure_code?: FailureCode;
 }
 
 export interface NotificationDraft {
@@ -59,7 +63,9 @@ export interface OrderStore extends Lifecycle {
   /**
    * Moves an order from one of `from` to `patch.status`, recording `notification`
    * in the same transaction. Resolves to the updated order, or undefined when the
-   * order was not in one of `from` (someone else moved it first).
+   * order was not in one of `from` (someone else moved it first). Rejects with a
+   * TypeError, changing nothing, when TRANSITIONS does not allow a `from` into
+   * `patch.status`.
    */
   transition(
     orderId: string,
@@ -72,6 +78,26 @@ export interface OrderStore extends Lifecycle {
   counts(): Promise<{ orders: number; messages: number; notifications: number }>;
   notifications(query: { orderId?: string; limit?: number }): Promise<NotificationRecord[]>;
   markNotification(id: number, delivery: 'pending' | 'sent' | 'failed', error?: string): Promise<void>;
+  /** Records that `node` is alive at `at` (wall ms), registering it the first time. */
+  heartbeat(node: NodeInfo, at: number): Promise<void>;
+  /**
+   * Sync orders still `processing` that their owner may no longer be paying:
+   * owned by `query.self`, by a node unknown or silent since before
+   * `staleBefore` (wall ms), or by no node and created before `staleBefore`.
+   * Oldest first.
+   */
+  strandedSyncOrders(query: { self: string; staleBefore: number; limit: number }): Promise<Order[]>;
+  /** Forgets nodes silent since before `before` (wall ms); resolves to how many. */
+  pruneNodes(before: number): Promise<number>;
+}
+
+/** A flashsale process as the store's nodes table knows it. */
+export interface NodeInfo {
+  /** Unique per process run. */
+  id: string;
+  role: string;
+  /** Wall ms. */
+  startedAt: number;
 }
 
 // ---------------------------------------------------------------- bus
@@ -158,21 +184,48 @@ export interface PaymentGateway extends Lifecycle {
    * before the payment started (nothing is charged then).
    */
   charge(request: ChargeRequest, signal?: AbortSignal): Promise<PaymentResult>;
+  /**
+   * Closes the charge of an order whose payer died: resolves to the recorded
+   * result when it was charged or declined, waits for a charge of it still
+   * under way, and otherwise records a void, so that no later charge of the
+   * order can go through (it is declined with VOIDED_REASON, without paying).
+   */
+  voidUnlessCharged(orderId: string): Promise<LedgerResult>;
   stats(): GatewayStats;
 }
+
+/** A charge called off for good before it was made. */
+export interface VoidedCharge {
+  status: 'voided';
+  voidedAt: number;
+}
+
+/** What the provider holds for an order: its payment's result, or a void. */
+export type LedgerResult = PaymentResult | VoidedCharge;
+
+/** Why a charge of a voided order is declined. */
+export const VOIDED_REASON = 'the charge was voided: the checkout paying it was interrupted';
 
 /** The provider's durable record of charges, keyed by order id. */
 export interface LedgerEntry {
   orderId: string;
   amount: number;
-  result: PaymentResult;
+  result: LedgerResult;
 }
 
 export interface PaymentLedger extends Lifecycle {
+  /** The order's first row: its charge, or its void. */
   find(orderId: string): Promise<LedgerEntry | undefined>;
-  record(entry: LedgerEntry): Promise<void>;
-  /** Number of ledger rows for each order id that has more than one (must be empty). */
+  /**
+   * Records a payment carried out, unless the order was voided (atomically
+   * with voidUnlessCharged); resolves to what holds: the payment, or the void.
+   */
+  record(entry: { orderId: string; amount: number; result: PaymentResult }): Promise<LedgerResult>;
+  /** The order's recorded result if it has one, else a void recorded at `at` (wall ms). */
+  voidUnlessCharged(orderId: string, at: number): Promise<LedgerResult>;
+  /** Number of order ids charged more than once (must be 0). Voids are not charges. */
   duplicates(): Promise<number>;
+  /** Payments recorded (approved or declined); voids are not counted. */
   count(): Promise<number>;
 }
 

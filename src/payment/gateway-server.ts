@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { isAbortError } from '../core/clock.js';
 import { FlashsaleError } from '../core/errors.js';
-import type { PaymentLedger, PaymentResult } from '../core/ports.js';
+import type { LedgerResult, PaymentLedger } from '../core/ports.js';
 import { unhandledRejections } from '../telemetry/process-faults.js';
 import type { SimulatedGateway, SimulatedGatewayOptions } from './simulated-gateway.js';
 
@@ -13,10 +13,11 @@ export interface GatewayServerDeps {
   info: () => Record<string, unknown>;
 }
 
-/** The wire form of a payment result: snake_case like the rest of the API. */
+/** The wire form of a payment result (or a void): snake_case like the rest of the API. */
 export type ChargeResponse =
   | { status: 'approved'; charge_id: string; charged_at: number }
-  | { status: 'declined'; reason: string; charged_at: number };
+  | { status: 'declined'; reason: string; charged_at: number }
+  | { status: 'voided'; voided_at: number };
 
 const ChargeBody = {
   type: 'object',
@@ -84,6 +85,12 @@ export async function buildGatewayServer(deps: GatewayServerDeps): Promise<Fasti
     return { order_id: orderId };
   });
 
+  // The payer of this order died: its recorded result, after any charge of it still under way, or else a void.
+  app.post('/charges/:orderId/void', async (request) => {
+    const { orderId } = request.params as { orderId: string };
+    return toWire(await gateway.voidUnlessCharged(orderId));
+  });
+
   app.put('/config', { schema: { body: ConfigBody } }, async (request) => {
     const body = request.body as Record<string, number | undefined>;
     const change: Partial<SimulatedGatewayOptions> = {};
@@ -123,7 +130,8 @@ export async function buildGatewayServer(deps: GatewayServerDeps): Promise<Fasti
   return app;
 }
 
-function toWire(result: PaymentResult): ChargeResponse {
+function toWire(result: LedgerResult): ChargeResponse {
+  if (result.status === 'voided') return { status: 'voided', voided_at: result.voidedAt };
   return result.status === 'approved'
     ? { status: 'approved', charge_id: result.chargeId, charged_at: result.chargedAt }
     : { status: 'declined', reason: result.reason, charged_at: result.chargedAt };

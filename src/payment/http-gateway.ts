@@ -1,6 +1,13 @@
 import { Agent, request } from 'undici';
 import { PaymentError } from '../core/errors.js';
-import type { ChargeRequest, GatewayStats, Logger, PaymentGateway, PaymentResult } from '../core/ports.js';
+import type {
+  ChargeRequest,
+  GatewayStats,
+  LedgerResult,
+  Logger,
+  PaymentGateway,
+  PaymentResult,
+} from '../core/ports.js';
 import type { ChargeResponse } from './gateway-server.js';
 
 export interface HttpGatewayOptions {
@@ -76,19 +83,40 @@ export class HttpGateway implements PaymentGateway {
       if (response.statusCode !== 200) {
         throw new PaymentError(`payment gateway answered ${response.statusCode}: ${text.slice(0, 200)}`);
       }
-      const wire = JSON.parse(text) as ChargeResponse;
-      return wire.status === 'approved'
-        ? { status: 'approved', chargeId: wire.charge_id, chargedAt: wire.charged_at }
-        : { status: 'declined', reason: wire.reason, chargedAt: wire.charged_at };
+      const result = fromWire(JSON.parse(text) as ChargeResponse);
+      if (result.status === 'voided') throw new PaymentError(`payment gateway answered a charge with a void`);
+      return result;
     } catch (error) {
-      if (error instanceof PaymentError || (error instanceof Error && error.name === 'AbortError')) throw error;
-      throw new PaymentError(`payment gateway unreachable at ${this.base}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw this.unreachable(error);
     } finally {
       this.inFlight--;
       signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** May wait as long as a charge of the order still runs at the gateway. */
+  async voidUnlessCharged(orderId: string): Promise<LedgerResult> {
+    try {
+      const response = await request(`${this.base}/charges/${encodeURIComponent(orderId)}/void`, {
+        method: 'POST',
+        dispatcher: this.agent,
+      });
+      const text = await response.body.text();
+      if (response.statusCode !== 200) {
+        throw new PaymentError(`payment gateway answered ${response.statusCode}: ${text.slice(0, 200)}`);
+      }
+      return fromWire(JSON.parse(text) as ChargeResponse);
+    } catch (error) {
+      throw this.unreachable(error);
+    }
+  }
+
+  /** Network trouble becomes a retryable PaymentError; the gateway's own answers and aborts pass as they are. */
+  private unreachable(error: unknown): unknown {
+    if (error instanceof PaymentError || (error instanceof Error && error.name === 'AbortError')) return error;
+    return new PaymentError(`payment gateway unreachable at ${this.base}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 
   private async cancel(orderId: string): Promise<void> {
@@ -132,4 +160,11 @@ export class HttpGateway implements PaymentGateway {
 
 function abortError(): Error {
   return new DOMException('The charge was abandoned before it started', 'AbortError');
+}
+
+function fromWire(wire: ChargeResponse): LedgerResult {
+  if (wire.status === 'voided') return { status: 'voided', voidedAt: wire.voided_at };
+  return wire.status === 'approved'
+    ? { status: 'approved', chargeId: wire.charge_id, chargedAt: wire.charged_at }
+    : { status: 'declined', reason: wire.reason, chargedAt: wire.charged_at };
 }

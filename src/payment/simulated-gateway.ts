@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { PaymentError } from '../core/errors.js';
-import type { ChargeRequest, GatewayStats, PaymentGateway, PaymentLedger, PaymentResult } from '../core/ports.js';
+import {
+  type ChargeRequest,
+  type GatewayStats,
+  type LedgerResult,
+  type PaymentGateway,
+  type PaymentLedger,
+  type PaymentResult,
+  VOIDED_REASON,
+} from '../core/ports.js';
 import { Semaphore } from '../core/semaphore.js';
 
 /** Defaults and variables: the settings table (payment.*). */
@@ -22,7 +30,8 @@ export interface SimulatedGatewayOptions {
  * The study's payment provider: slow (3 s) and narrow (one payment at a time).
  * Charges are idempotent by order id — a charge already in the ledger is
  * returned without paying again, and a charge in progress is joined, not
- * repeated — so a redelivered message can never pay twice.
+ * repeated — so a redelivered message can never pay twice. A voided order
+ * is never charged: its charge is declined with VOIDED_REASON.
  */
 export class SimulatedGateway implements PaymentGateway {
   private readonly slots: Semaphore;
@@ -68,13 +77,21 @@ export class SimulatedGateway implements PaymentGateway {
     const running = this.inProgress.get(request.orderId);
     if (running) return running;
     const recorded = await this.deps.ledger.find(request.orderId);
-    if (recorded) return recorded.result;
+    if (recorded) return asPayment(recorded.result);
     // Checked again: another caller may have started while the ledger was read.
     const started = this.inProgress.get(request.orderId);
     if (started) return started;
     const payment = this.pay(request, signal).finally(() => this.inProgress.delete(request.orderId));
     this.inProgress.set(request.orderId, payment);
     return payment;
+  }
+
+  async voidUnlessCharged(orderId: string): Promise<LedgerResult> {
+    const running = this.inProgress.get(orderId);
+    // A charge that fails or is abandoned before it started took no money: the void follows.
+    if (running) await running.catch(() => undefined);
+    // The ledger decides atomically: a charge recorded meanwhile (here or by another process) wins over the void.
+    return this.deps.ledger.voidUnlessCharged(orderId, this.deps.clock.now());
   }
 
   private async pay(request: ChargeRequest, signal?: AbortSignal): Promise<PaymentResult> {
@@ -93,7 +110,9 @@ export class SimulatedGateway implements PaymentGateway {
         random() < declineRate
           ? { status: 'declined', reason: 'card declined by the payment provider', chargedAt }
           : { status: 'approved', chargeId: `ch_${randomUUID()}`, chargedAt };
-      await this.deps.ledger.record({ orderId: request.orderId, amount: request.amount, result });
+      const held = await this.deps.ledger.record({ orderId: request.orderId, amount: request.amount, result });
+      // Voided while it ran: the provider refuses it, and nothing was taken.
+      if (held.status === 'voided') return asPayment(held);
       this.counters.executed++;
       this.counters[result.status]++;
       return result;
@@ -101,4 +120,11 @@ export class SimulatedGateway implements PaymentGateway {
       release();
     }
   }
+}
+
+/** A void, as the answer to a charge: declined, nothing taken. */
+function asPayment(result: LedgerResult): PaymentResult {
+  return result.status === 'voided'
+    ? { status: 'declined', reason: VOIDED_REASON, chargedAt: result.voidedAt }
+    : result;
 }

@@ -62,4 +62,23 @@ export const PG_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX payment_ledger_order ON payment_ledger (order_id);
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- Why a failed order failed, as a stable code beside the human reason.
+      ALTER TABLE orders ADD COLUMN failure_code text;
+      -- The node paying a sync order inline; sync recovery settles it if that node dies.
+      ALTER TABLE orders ADD COLUMN owner text;
+      -- Small on purpose: only sync orders being paid are in it.
+      CREATE INDEX orders_sync_processing ON orders (owner) WHERE status = 'processing' AND mode = 'sync';
+
+      -- Every flashsale process using this database, and when it last said it was alive (epoch ms).
+      CREATE TABLE nodes (
+        node_id text PRIMARY KEY,
+        role text NOT NULL,
+        started_at bigint NOT NULL,
+        heartbeat_at bigint NOT NULL
+      );
+    `,
+  },
 ];

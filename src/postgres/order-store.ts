@@ -1,7 +1,15 @@
-import { ORDER_STATUSES, type Order, type OrderStatus, orderMessage } from '../core/order.js';
+import {
+  assertTransition,
+  type FailureCode,
+  ORDER_STATUSES,
+  type Order,
+  type OrderStatus,
+  orderMessage,
+} from '../core/order.js';
 import type {
   AcceptOutcome,
   AcceptRequest,
+  NodeInfo,
   NotificationDraft,
   NotificationRecord,
   OrderStore,
@@ -26,6 +34,7 @@ interface OrderRow {
   processed_at: Date | null;
   processing_time_ms: number | null;
   failure_reason: string | null;
+  failure_code: FailureCode | null;
 }
 
 function toOrder(row: OrderRow): Order {
@@ -41,14 +50,15 @@ function toOrder(row: OrderRow): Order {
   if (row.processed_at !== null) order.processed_at = row.processed_at.toISOString();
   if (row.processing_time_ms !== null) order.processing_time_ms = row.processing_time_ms;
   if (row.failure_reason !== null) order.failure_reason = row.failure_reason;
+  if (row.failure_code !== null) order.failure_code = row.failure_code;
   return order;
 }
 
 // Each write is one statement, so it is atomic without BEGIN/COMMIT round trips.
 const INSERT_ORDER = `
   o AS (
-    INSERT INTO orders (order_id, customer_id, status, mode, items, total, created_at)
-    SELECT $1::text, $2::integer, $3::text, $4::text, $5::json, $6::numeric, $7::timestamptz FROM source
+    INSERT INTO orders (order_id, customer_id, status, mode, items, total, created_at, owner)
+    SELECT $1::text, $2::integer, $3::text, $4::text, $5::json, $6::numeric, $7::timestamptz, $11::text FROM source
     RETURNING order_id),
   m AS (INSERT INTO outbox (topic, body) SELECT $9::text, $10::text FROM o WHERE $8::boolean)
   SELECT count(*)::int AS created FROM o`;
@@ -56,7 +66,7 @@ const ACCEPT = `WITH source AS (SELECT 1), ${INSERT_ORDER}`;
 // The key row is inserted first; a concurrent request with the same key waits on it and then inserts nothing.
 const ACCEPT_WITH_KEY = `WITH source AS (
     INSERT INTO idempotency_keys (key, order_id, request_hash, created_at)
-    VALUES ($11::text, $1::text, $12::text, $7::timestamptz)
+    VALUES ($12::text, $1::text, $13::text, $7::timestamptz)
     ON CONFLICT (key) DO NOTHING RETURNING order_id), ${INSERT_ORDER}`;
 
 /**
@@ -92,6 +102,7 @@ export class PostgresOrderStore implements OrderStore {
       publish,
       this.topic,
       JSON.stringify(orderMessage(order)),
+      request.owner ?? null,
     ];
     const { database, outbox } = this.deps;
     const keyed = idempotencyKey !== undefined;
@@ -131,13 +142,15 @@ export class PostgresOrderStore implements OrderStore {
     patch: TransitionPatch,
     notification?: NotificationDraft,
   ): Promise<Order | undefined> {
+    assertTransition(from, patch.status);
     // A second UPDATE of the same row waits for the first to commit, then re-checks the status and matches nothing.
     const { rows } = await this.deps.database.query<OrderRow>(
       `WITH u AS (
          UPDATE orders SET status = $2::text,
            processed_at = COALESCE($3::timestamptz, processed_at),
            processing_time_ms = COALESCE($4::float8, processing_time_ms),
-           failure_reason = COALESCE($5::text, failure_reason)
+           failure_reason = COALESCE($5::text, failure_reason),
+           failure_code = $11::text
          WHERE order_id = $1::text AND status = ANY($6::text[])
          RETURNING *),
        n AS (
@@ -155,6 +168,7 @@ export class PostgresOrderStore implements OrderStore {
         notification?.subject ?? null,
         notification?.body ?? null,
         notification !== undefined,
+        patch.status === 'failed' ? (patch.failure_code ?? null) : null,
       ],
     );
     return rows[0] ? toOrder(rows[0]) : undefined;
@@ -201,5 +215,31 @@ export class PostgresOrderStore implements OrderStore {
       error ?? null,
       id,
     ]);
+  }
+
+  async heartbeat(node: NodeInfo, at: number): Promise<void> {
+    await this.deps.database.query(
+      `INSERT INTO nodes (node_id, role, started_at, heartbeat_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
+      [node.id, node.role, node.startedAt, at],
+    );
+  }
+
+  async strandedSyncOrders(query: { self: string; staleBefore: number; limit: number }): Promise<Order[]> {
+    const { rows } = await this.deps.database.query<OrderRow>(
+      `SELECT o.* FROM orders o LEFT JOIN nodes n ON n.node_id = o.owner
+       WHERE o.status = 'processing' AND o.mode = 'sync'
+         AND (o.owner = $1::text
+           OR (o.owner IS NULL AND o.created_at < to_timestamp($2::float8 / 1000))
+           OR (o.owner IS NOT NULL AND (n.node_id IS NULL OR n.heartbeat_at < $2::bigint)))
+       ORDER BY o.created_at LIMIT $3`,
+      [query.self, query.staleBefore, query.limit],
+    );
+    return rows.map(toOrder);
+  }
+
+  async pruneNodes(before: number): Promise<number> {
+    const { rowCount } = await this.deps.database.query('DELETE FROM nodes WHERE heartbeat_at < $1', [before]);
+    return rowCount ?? 0;
   }
 }

@@ -1,7 +1,8 @@
 import type { Clock } from '../core/clock.js';
 import type { Notifier } from '../core/notifier.js';
 import { isFinal, type Order, parseOrderMessage } from '../core/order.js';
-import type { BusMessage, Logger, OrderStore, PaymentGateway } from '../core/ports.js';
+import type { BusMessage, Logger, OrderStore, PaymentGateway, PaymentResult } from '../core/ports.js';
+import { settle, settlementOf } from '../core/settle.js';
 
 /** What to do with a message after processing it. */
 export type Outcome =
@@ -21,67 +22,52 @@ export interface ProcessDeps {
 }
 
 /**
- * One order's payment: mark processing → charge → mark completed or failed
- * (recording the customer's notification in the same transaction) → notify.
- * Safe to run again for the same message: a finished order is not charged
- * again, and the gateway charges an order at most once.
+ * One order's payment: claim it (pending → processing) → charge → settle it
+ * completed or failed (the customer's notification recorded in the same
+ * transaction, then sent). Safe to run again for the same message: a finished
+ * order is not charged again, and the gateway charges an order at most once.
+ * Store trouble rejects the returned promise; the message is then redelivered.
  */
 export async function processOrderMessage(
   deps: ProcessDeps,
   message: BusMessage,
   options: { maxReceiveCount: number },
 ): Promise<Outcome> {
-  const { store, gateway, notifier, clock } = deps;
+  const { store, gateway, clock } = deps;
   const parsed = parseOrderMessage(message.body);
   if (!parsed) return { action: 'dead-letter', finished: false, reason: 'unreadable message body' };
   const orderId = parsed.order_id;
-  const order = await store.get(orderId);
-  if (!order) return { action: 'dead-letter', finished: false, reason: `order ${orderId} does not exist` };
-  if (isFinal(order.status)) return { action: 'done', finished: false, order };
+  const found = await store.get(orderId);
+  if (!found) return { action: 'dead-letter', finished: false, reason: `order ${orderId} does not exist` };
+  if (isFinal(found.status)) return { action: 'done', finished: false, order: found };
 
   const started = clock.monotonic();
-  // The claim is shown as status 'processing'; it runs alongside the charge
-  // because the gateway, not the status, is what guards against paying twice.
-  const claim =
-    order.status === 'pending' ? store.transition(orderId, ['pending'], { status: 'processing' }) : undefined;
+  // Claimed before the charge, so that whatever finishes an order meanwhile
+  // (another delivery, an operator) is seen before money moves. An order
+  // already processing is a redelivery after its worker died: the gateway
+  // joins or replays that charge rather than paying twice.
+  const order = found.status === 'pending' ? await claim(store, found) : found;
+  if (isFinal(order.status)) return { action: 'done', finished: false, order };
+  if (order.status !== 'processing')
+    return { action: 'retry', finished: false, reason: 'the order was released', order };
 
-  let result: Awaited<ReturnType<PaymentGateway['charge']>>;
+  let result: PaymentResult;
   try {
     result = await gateway.charge({ orderId, amount: order.total });
-    await claim;
   } catch (error) {
-    await claim?.catch(() => undefined);
     const cause = error instanceof Error ? error.message : String(error);
     if (message.receiveCount < options.maxReceiveCount) return { action: 'retry', finished: false, reason: cause };
     const reason = `payment failed after ${message.receiveCount} attempts: ${cause}`;
-    const failed = await finish(deps, order, 'failed', started, reason);
-    return { action: 'dead-letter', finished: failed !== undefined, reason, order: failed ?? order };
+    const ended = await settle(deps, order, { status: 'failed', code: 'dead_lettered', reason }, started);
+    return { action: 'dead-letter', finished: ended.settled, reason, order: ended.order };
   }
-
-  const status = result.status === 'approved' ? 'completed' : 'failed';
-  const final = await finish(deps, order, status, started, result.status === 'declined' ? result.reason : undefined);
-  if (!final) {
-    // Someone else finished it between our read and our write; nothing more to do.
-    return { action: 'done', finished: false, order: await store.get(orderId) };
-  }
-  notifier.deliver(final);
-  return { action: 'done', finished: true, order: final };
+  const ended = await settle(deps, order, settlementOf(result), started);
+  // Not settled here: someone else finished it between our claim and our write.
+  return { action: 'done', finished: ended.settled, order: ended.order };
 }
 
-async function finish(
-  deps: ProcessDeps,
-  order: Order,
-  status: 'completed' | 'failed',
-  started: number,
-  reason?: string,
-): Promise<Order | undefined> {
-  const { store, notifier, clock } = deps;
-  const patch = {
-    status,
-    processed_at: new Date(clock.now()).toISOString(),
-    processing_time_ms: Math.round((clock.monotonic() - started) * 100) / 100,
-    ...(reason !== undefined ? { failure_reason: reason } : {}),
-  };
-  const draft = notifier.draft({ ...order, ...patch });
-  return store.transition(order.order_id, ['pending', 'processing'], patch, draft);
+/** pending → processing; when someone else moved it first, the order as they left it. */
+async function claim(store: OrderStore, order: Order): Promise<Order> {
+  const claimed = await store.transition(order.order_id, ['pending'], { status: 'processing' });
+  return claimed ?? (await store.get(order.order_id)) ?? order;
 }

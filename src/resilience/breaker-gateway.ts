@@ -10,7 +10,14 @@ import {
 } from 'cockatiel';
 import type { Clock } from '../core/clock.js';
 import { PaymentError } from '../core/errors.js';
-import type { ChargeRequest, GatewayStats, Logger, PaymentGateway, PaymentResult } from '../core/ports.js';
+import type {
+  ChargeRequest,
+  GatewayStats,
+  LedgerResult,
+  Logger,
+  PaymentGateway,
+  PaymentResult,
+} from '../core/ports.js';
 
 /** Defaults and variables: the settings table (breaker.*). */
 export interface BreakerOptions {
@@ -105,6 +112,11 @@ export class BreakerGateway implements PaymentGateway {
 
   stats(): GatewayStats {
     return this.deps.gateway.stats();
+  }
+
+  /** Not through the breaker: settling what a dead payer left is not a new payment. */
+  voidUnlessCharged(orderId: string): Promise<LedgerResult> {
+    return this.deps.gateway.voidUnlessCharged(orderId);
   }
 
   get state(): BreakerState {

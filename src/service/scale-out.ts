@@ -7,6 +7,7 @@ import { ScaledClock } from '../core/clock.js';
 import { DependencyHealth } from '../core/health.js';
 import { Notifier } from '../core/notifier.js';
 import type { EmailSender, MessageBus, OrderStore, PaymentGateway } from '../core/ports.js';
+import { newNodeId, SyncRecovery } from '../core/sync-recovery.js';
 import { type DashboardOptions, dashboardRoutes } from '../dashboard/routes.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { OrderProcessor } from '../processor/order-processor.js';
@@ -43,6 +44,8 @@ export interface RunningNode {
   /** Up or down of the store and the bus as this process's loops find them (/stats `dependencies`). */
   health: DependencyHealth;
   resilience: Resilience;
+  /** Heartbeat of this process and the sweeper of sync orders left by processes that died. */
+  recovery: SyncRecovery;
   /** Graceful stop: no new requests, in-flight payments finish or are released, connections closed. */
   close(): Promise<void>;
 }
@@ -83,7 +86,15 @@ export async function startNode(
   const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, notifierOptions(config));
   // Breaker, admission control, rate limit, processing control and autoscaler, as in serve.
   const resilience = new Resilience({ gateway, clock, logger }, config);
-  const checkout = new Checkout({ store, gateway: resilience.gateway, notifier, clock });
+  const node = { id: newNodeId(role), role, startedAt: clock.now() };
+  const checkout = new Checkout(
+    { store, gateway: resilience.gateway, notifier, clock, node: node.id },
+    { replayDeadlineMs: config.admission.deadlineMs },
+  );
+  const recovery = new SyncRecovery(
+    { store, gateway, notifier, clock, logger, node, isPaying: (id) => checkout.isPaying(id) },
+    { scanIntervalMs: config.syncRecovery.scanIntervalMs, soleNode: false },
+  );
   const relay = outbox
     ? new OutboxRelay({ outbox, bus, clock, logger, health }, outboxRelayOptions(config))
     : undefined;
@@ -146,6 +157,7 @@ export async function startNode(
   }
   resilience.attach({ store, telemetry, bus, queue: config.queue.name, ...(processor ? { processor } : {}) });
   push?.attach(telemetry);
+  telemetry.addSection('sync_recovery', () => recovery.stats());
   processor?.on('settled', ({ order }) => {
     if (order.mode === 'async') telemetry.observeE2e(clock.now() - Date.parse(order.created_at));
   });
@@ -163,6 +175,7 @@ export async function startNode(
       ],
     },
   );
+  await recovery.start();
   const { url, port } = await listen(app, config);
   relay?.start();
   processor?.start();
@@ -178,6 +191,7 @@ export async function startNode(
       await processor?.stop(config.shutdownGraceMs);
       await push?.stop(config.shutdownGraceMs);
       await relay?.stop();
+      await recovery.stop(config.shutdownGraceMs);
       await notifier.idle();
       await sender?.close();
       await gateway.close();
@@ -202,6 +216,7 @@ export async function startNode(
     telemetry,
     health,
     resilience,
+    recovery,
     close,
   };
 }

@@ -7,6 +7,7 @@ import { ScaledClock } from '../core/clock.js';
 import { DependencyHealth } from '../core/health.js';
 import { Notifier } from '../core/notifier.js';
 import type { EmailSender } from '../core/ports.js';
+import { newNodeId, SyncRecovery } from '../core/sync-recovery.js';
 import { type DashboardOptions, dashboardRoutes } from '../dashboard/routes.js';
 import { SimulatedGateway } from '../payment/simulated-gateway.js';
 import { OrderProcessor } from '../processor/order-processor.js';
@@ -51,6 +52,8 @@ export interface RunningService {
   health: DependencyHealth;
   /** Circuit breaker, admission control, processing control, autoscaler, dead-letter tools. */
   resilience: Resilience;
+  /** Heartbeat of this process and the sweeper of sync orders left by a previous run. */
+  recovery: SyncRecovery;
   /** Graceful stop: no new requests, in-flight payments finish or are released, database closed. */
   close(): Promise<void>;
 }
@@ -84,7 +87,16 @@ export async function startService(
   const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, notifierOptions(config));
   // Checkout and processor pay through the circuit breaker when it is on.
   const resilience = new Resilience({ gateway, clock, logger }, config);
-  const checkout = new Checkout({ store, gateway: resilience.gateway, notifier, clock });
+  const node = { id: newNodeId('serve'), role: 'serve', startedAt: clock.now() };
+  const checkout = new Checkout(
+    { store, gateway: resilience.gateway, notifier, clock, node: node.id },
+    { replayDeadlineMs: config.admission.deadlineMs },
+  );
+  // The only process on this file: sync orders of any earlier node were left by a run that died.
+  const recovery = new SyncRecovery(
+    { store, gateway, notifier, clock, logger, node, isPaying: (id) => checkout.isPaying(id) },
+    { scanIntervalMs: config.syncRecovery.scanIntervalMs, soleNode: true },
+  );
   const processor = new OrderProcessor(
     { store, bus, gateway: resilience.gateway, notifier, clock, logger, health },
     processorOptions(config),
@@ -112,6 +124,7 @@ export async function startService(
   resilience.attach({ store, telemetry, bus, queue: config.queue.name, ...(push ? {} : { processor }) });
   push?.attach(telemetry);
   // Group commit at work: how many writes shared each durable commit.
+  telemetry.addSection('sync_recovery', () => recovery.stats());
   telemetry.addSection('storage', () => ({
     commits: database.writer.batches,
     writes: database.writer.writes,
@@ -132,6 +145,7 @@ export async function startService(
       ],
     },
   );
+  await recovery.start();
   const { url, port } = await listen(app, config);
   if (push) push.start();
   else processor.start();
@@ -145,6 +159,7 @@ export async function startService(
       await resilience.stop();
       await push?.stop(config.shutdownGraceMs);
       await processor.stop(config.shutdownGraceMs);
+      await recovery.stop(config.shutdownGraceMs);
       await notifier.idle();
       await sender?.close();
       await bus.close();
@@ -171,6 +186,7 @@ export async function startService(
     telemetry,
     health,
     resilience,
+    recovery,
     close,
   };
 }

@@ -121,4 +121,23 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       END;
     `,
   },
+  {
+    version: 4,
+    sql: `
+      -- Why a failed order failed, as a stable code beside the human reason.
+      ALTER TABLE orders ADD COLUMN failure_code TEXT;
+      -- The node paying a sync order inline; sync recovery settles it if that node dies.
+      ALTER TABLE orders ADD COLUMN owner TEXT;
+      -- Small on purpose: only sync orders being paid are in it.
+      CREATE INDEX orders_sync_processing ON orders (owner) WHERE status = 'processing' AND mode = 'sync';
+
+      -- Every flashsale process using this store, and when it last said it was alive (wall ms).
+      CREATE TABLE nodes (
+        node_id TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        heartbeat_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

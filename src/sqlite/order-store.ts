@@ -1,8 +1,16 @@
 import type Database from 'better-sqlite3';
-import { ORDER_STATUSES, type Order, type OrderStatus, orderMessage } from '../core/order.js';
+import {
+  assertTransition,
+  type FailureCode,
+  ORDER_STATUSES,
+  type Order,
+  type OrderStatus,
+  orderMessage,
+} from '../core/order.js';
 import type {
   AcceptOutcome,
   AcceptRequest,
+  NodeInfo,
   NotificationDraft,
   NotificationRecord,
   OrderStore,
@@ -38,6 +46,7 @@ interface OrderRow {
   processed_at: string | null;
   processing_time_ms: number | null;
   failure_reason: string | null;
+  failure_code: FailureCode | null;
 }
 
 function toOrder(row: OrderRow): Order {
@@ -53,6 +62,7 @@ function toOrder(row: OrderRow): Order {
   if (row.processed_at !== null) order.processed_at = row.processed_at;
   if (row.processing_time_ms !== null) order.processing_time_ms = row.processing_time_ms;
   if (row.failure_reason !== null) order.failure_reason = row.failure_reason;
+  if (row.failure_code !== null) order.failure_code = row.failure_code;
   return order;
 }
 
@@ -71,8 +81,8 @@ export class SqliteOrderStore implements OrderStore {
   private prepare(db: Database.Database) {
     return {
       insertOrder: db.prepare(
-        `INSERT INTO orders (order_id, customer_id, status, mode, items, total, created_at)
-         VALUES (@order_id, @customer_id, @status, @mode, @items, @total, @created_at)`,
+        `INSERT INTO orders (order_id, customer_id, status, mode, items, total, created_at, owner)
+         VALUES (@order_id, @customer_id, @status, @mode, @items, @total, @created_at, @owner)`,
       ),
       insertKey: db.prepare(
         'INSERT INTO idempotency_keys (key, order_id, request_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING',
@@ -83,7 +93,8 @@ export class SqliteOrderStore implements OrderStore {
         `UPDATE orders SET status = @status,
            processed_at = COALESCE(@processed_at, processed_at),
            processing_time_ms = COALESCE(@processing_time_ms, processing_time_ms),
-           failure_reason = COALESCE(@failure_reason, failure_reason)
+           failure_reason = COALESCE(@failure_reason, failure_reason),
+           failure_code = @failure_code
          WHERE order_id = @order_id AND status = @from`,
       ),
       insertNotification: db.prepare(
@@ -99,6 +110,19 @@ export class SqliteOrderStore implements OrderStore {
       notificationsFor: db.prepare('SELECT * FROM notifications WHERE order_id = ? ORDER BY id LIMIT ?'),
       notificationsAll: db.prepare('SELECT * FROM notifications ORDER BY id DESC LIMIT ?'),
       markNotification: db.prepare('UPDATE notifications SET delivery = ?, delivery_error = ? WHERE id = ?'),
+      heartbeat: db.prepare(
+        `INSERT INTO nodes (node_id, role, started_at, heartbeat_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
+      ),
+      stranded: db.prepare(
+        `SELECT o.* FROM orders o LEFT JOIN nodes n ON n.node_id = o.owner
+         WHERE o.status = 'processing' AND o.mode = 'sync'
+           AND (o.owner = @self
+             OR (o.owner IS NULL AND o.created_at < @stale_at)
+             OR (o.owner IS NOT NULL AND (n.node_id IS NULL OR n.heartbeat_at < @stale)))
+         ORDER BY o.created_at LIMIT @limit`,
+      ),
+      pruneNodes: db.prepare('DELETE FROM nodes WHERE heartbeat_at < ?'),
     };
   }
 
@@ -120,7 +144,7 @@ export class SqliteOrderStore implements OrderStore {
           if (existing) return { kind: 'replayed', order: toOrder(existing) };
         }
       }
-      this.stmt.insertOrder.run({ ...order, items: JSON.stringify(order.items) });
+      this.stmt.insertOrder.run({ ...order, items: JSON.stringify(order.items), owner: request.owner ?? null });
       if (publish) {
         if (!this.deps.publisher) throw new Error('this store has no publisher for order messages');
         this.deps.publisher.publishInTransaction(this.topic, [JSON.stringify(orderMessage(order))]);
@@ -146,6 +170,7 @@ export class SqliteOrderStore implements OrderStore {
     patch: TransitionPatch,
     notification?: NotificationDraft,
   ): Promise<Order | undefined> {
+    assertTransition(from, patch.status);
     return this.deps.database.write(() => {
       const row = this.stmt.getOrder.get(orderId) as OrderRow | undefined;
       if (!row || !from.includes(row.status)) return undefined;
@@ -156,6 +181,7 @@ export class SqliteOrderStore implements OrderStore {
         processed_at: patch.processed_at ?? null,
         processing_time_ms: patch.processing_time_ms ?? null,
         failure_reason: patch.failure_reason ?? null,
+        failure_code: patch.status === 'failed' ? (patch.failure_code ?? null) : null,
       });
       if (result.changes === 0) return undefined;
       if (notification) this.stmt.insertNotification.run({ ...notification, created_at: new Date().toISOString() });
@@ -189,5 +215,23 @@ export class SqliteOrderStore implements OrderStore {
 
   async markNotification(id: number, delivery: 'pending' | 'sent' | 'failed', error?: string): Promise<void> {
     await this.deps.database.write(() => this.stmt.markNotification.run(delivery, error ?? null, id));
+  }
+
+  async heartbeat(node: NodeInfo, at: number): Promise<void> {
+    await this.deps.database.write(() => this.stmt.heartbeat.run(node.id, node.role, node.startedAt, at));
+  }
+
+  async strandedSyncOrders(query: { self: string; staleBefore: number; limit: number }): Promise<Order[]> {
+    const rows = this.stmt.stranded.all({
+      self: query.self,
+      stale: query.staleBefore,
+      stale_at: new Date(query.staleBefore).toISOString(),
+      limit: query.limit,
+    }) as OrderRow[];
+    return rows.map(toOrder);
+  }
+
+  async pruneNodes(before: number): Promise<number> {
+    return (await this.deps.database.write(() => this.stmt.pruneNodes.run(before))).changes;
   }
 }

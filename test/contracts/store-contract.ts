@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { newOrder, type Order } from '../../src/core/order.js';
+import { newOrder, type Order, type OrderStatus } from '../../src/core/order.js';
 import type { NotificationDraft, OrderStore } from '../../src/core/ports.js';
 import { sampleOrder } from '../support/orders.js';
 
@@ -173,7 +173,8 @@ export function storeContract(
       const o = order();
       await store.accept({ order: o, publish: true });
       const draft = note(o, `Your order ${o.order_id} is confirmed`);
-      await store.transition(o.order_id, ['pending'], { status: 'completed' }, draft);
+      await store.transition(o.order_id, ['pending'], { status: 'processing' });
+      await store.transition(o.order_id, ['processing'], { status: 'completed' }, draft);
       const [record, ...rest] = await store.notifications({ orderId: o.order_id });
       assert.equal(rest.length, 0);
       assert.ok(record);
@@ -198,6 +199,89 @@ export function storeContract(
         [other.order_id],
       );
       assert.equal((await store.counts()).notifications, 2);
+    });
+
+    test('a transition the state machine forbids is refused as a bug and changes nothing', async () => {
+      const store = await open();
+      const o = order();
+      await store.accept({ order: o, publish: true });
+      const refused = async (from: OrderStatus[], to: OrderStatus) =>
+        assert.rejects(store.transition(o.order_id, from, { status: to }, note(o)), TypeError, `${from} → ${to}`);
+      await refused(['pending'], 'completed');
+      await refused(['pending', 'processing'], 'completed');
+      await refused([], 'processing');
+      assert.equal((await store.get(o.order_id))?.status, 'pending');
+      await store.transition(o.order_id, ['pending'], { status: 'processing' });
+      await store.transition(o.order_id, ['processing'], { status: 'completed' });
+      await refused(['completed'], 'failed');
+      await refused(['completed'], 'pending');
+      await refused(['processing', 'completed'], 'failed');
+      assert.equal((await store.get(o.order_id))?.status, 'completed');
+      assert.equal((await store.counts()).notifications, 0, 'a refused transition records no notification');
+    });
+
+    test('a failed order keeps its failure code; reopened, it loses it', async () => {
+      const store = await open();
+      const o = order();
+      await store.accept({ order: o, publish: true });
+      await store.transition(o.order_id, ['pending'], { status: 'processing' });
+      const failed = await store.transition(o.order_id, ['processing'], {
+        status: 'failed',
+        failure_reason: 'card declined',
+        failure_code: 'declined',
+      });
+      assert.equal(failed?.failure_code, 'declined');
+      assert.equal((await store.get(o.order_id))?.failure_code, 'declined');
+      const reopened = await store.transition(o.order_id, ['failed'], { status: 'pending' });
+      assert.equal(reopened?.status, 'pending');
+      assert.equal(reopened?.failure_code, undefined);
+    });
+
+    test('stranded sync orders: processing, owned by a silent, unknown or no node (old enough), or by the caller', async () => {
+      const store = await open();
+      const now = Date.now();
+      const staleBefore = now - 30_000;
+      await store.heartbeat({ id: 'alive', role: 'api', startedAt: now - 60_000 }, now);
+      await store.heartbeat({ id: 'silent', role: 'api', startedAt: now - 120_000 }, now - 60_000);
+      const sync = (owner: string | undefined, createdAgoMs = 0) => ({
+        order: { ...order('sync'), created_at: new Date(now - createdAgoMs).toISOString() },
+        owner,
+      });
+      const cases = {
+        alive: sync('alive', 90_000),
+        silent: sync('silent'),
+        ghost: sync('never-registered'),
+        self: sync('me'),
+        ownerlessOld: sync(undefined, 60_000),
+        ownerlessNew: sync(undefined),
+      };
+      // Oldest first: the ownerless old one, then in the order they were accepted.
+      for (const { order: o, owner } of Object.values(cases)) {
+        await store.accept({ order: o, publish: false, ...(owner ? { owner } : {}) });
+      }
+      const finished = sync('silent');
+      await store.accept({ order: finished.order, publish: false, owner: 'silent' });
+      await store.transition(finished.order.order_id, ['processing'], { status: 'completed' });
+      const asyncOrder = order('async');
+      await store.accept({ order: asyncOrder, publish: true });
+      await store.transition(asyncOrder.order_id, ['pending'], { status: 'processing' });
+
+      const stranded = await store.strandedSyncOrders({ self: 'me', staleBefore, limit: 10 });
+      assert.deepEqual(
+        new Set(stranded.map((o) => o.order_id)),
+        new Set([cases.silent, cases.ghost, cases.self, cases.ownerlessOld].map((c) => c.order.order_id)),
+      );
+      assert.equal(stranded[0]?.order_id, cases.ownerlessOld.order.order_id, 'oldest first');
+      const silent = stranded.find((o) => o.order_id === cases.silent.order.order_id);
+      assert.deepEqual(silent, cases.silent.order, 'returned as stored, without its owner');
+      assert.equal((await store.strandedSyncOrders({ self: 'me', staleBefore, limit: 2 })).length, 2);
+
+      // Its heartbeat brings the silent node back: its orders are its own again.
+      await store.heartbeat({ id: 'silent', role: 'api', startedAt: now - 120_000 }, now);
+      const after = await store.strandedSyncOrders({ self: 'me', staleBefore, limit: 10 });
+      assert.ok(!after.some((o) => o.order_id === cases.silent.order.order_id));
+      assert.equal(await store.pruneNodes(now - 1), 0);
+      assert.equal(await store.pruneNodes(now + 1), 2);
     });
   });
 }

@@ -1,59 +1,31 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { SMTPServer } from 'smtp-server';
 import { postJson, sampleOrder } from '../support/orders.js';
 import { startTestService, type TestService, waitFor } from '../support/service.js';
+import { type SmtpInbox, startSmtpInbox } from '../support/smtp-inbox.js';
 
-interface Mail {
-  from: string;
-  to: string[];
-  data: string;
-}
-
-const inbox: Mail[] = [];
-const smtp = new SMTPServer({
-  authOptional: true,
-  disabledCommands: ['STARTTLS'],
-  logger: false,
-  onData(stream, session, callback) {
-    let data = '';
-    stream.on('data', (chunk: Buffer) => {
-      data += chunk.toString();
-    });
-    stream.on('end', () => {
-      inbox.push({
-        from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-        to: session.envelope.rcptTo.map((r) => r.address),
-        data,
-      });
-      callback();
-    });
-  },
-});
-
+let inbox: SmtpInbox;
 let service: TestService;
 before(async () => {
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const { port } = smtp.server.address() as AddressInfo;
+  inbox = await startSmtpInbox();
   service = await startTestService({
     timeScale: 0.01,
     workers: 2,
     payment: { latencyMs: 3000, slots: 0 },
-    notify: { smtpUrl: `smtp://127.0.0.1:${port}` },
+    notify: { smtpUrl: inbox.url },
   });
 });
 after(async () => {
   await service.stop();
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await inbox.close();
 });
 
 test('a completed order produces one email, with its id, on the SMTP server', async () => {
   const r = await postJson<{ order_id: string }>(`${service.url}/orders/async`, sampleOrder(1500));
   assert.equal(r.status, 202);
   const id = r.body.order_id;
-  await waitFor(() => inbox.some((m) => m.data.includes(id)), { timeoutMs: 10_000, message: 'email received' });
-  const mails = inbox.filter((m) => m.data.includes(id));
+  await waitFor(() => inbox.mails.some((m) => m.data.includes(id)), { timeoutMs: 10_000, message: 'email received' });
+  const mails = inbox.mails.filter((m) => m.data.includes(id));
   assert.equal(mails.length, 1);
   assert.deepEqual(mails[0]?.to, ['customer-1500@customers.flashsale.test']);
   assert.match(mails[0]?.data ?? '', /confirmed/);

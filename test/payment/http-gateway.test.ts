@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { isAbortError } from '../../src/core/clock.js';
 import { PaymentError } from '../../src/core/errors.js';
+import { VOIDED_REASON } from '../../src/core/ports.js';
 import { HttpGateway } from '../../src/payment/http-gateway.js';
 import { type RunningGateway, startGatewayNode } from '../../src/service/gateway-node.js';
 import { SqliteDatabase } from '../../src/sqlite/database.js';
@@ -127,5 +128,27 @@ describe('payment gateway over HTTP', () => {
       body: JSON.stringify({ order_id: '', amount: -1 }),
     });
     assert.equal(bad.status, 400);
+  });
+
+  test('a void over HTTP waits for the charge under way, and bars any charge of an order never paid', async () => {
+    const [payer, recovering] = [await client(), await client()];
+    const paying = payer.charge({ orderId: 'void-paying', amount: 5 });
+    await waitFor(async () => (await (await fetch(`${server.url}/stats`)).json()).payments.in_flight === 1);
+    assert.deepEqual(await recovering.voidUnlessCharged('void-paying'), await paying);
+
+    const charges = (await ledgerRows()).count;
+    const voided = await recovering.voidUnlessCharged('void-never');
+    assert.equal(voided.status, 'voided');
+    const refused = await payer.charge({ orderId: 'void-never', amount: 5 });
+    assert.deepEqual(refused, {
+      status: 'declined',
+      reason: VOIDED_REASON,
+      chargedAt: voided.status === 'voided' ? voided.voidedAt : 0,
+    });
+    const rows = await ledgerRows('void-never');
+    assert.deepEqual(rows.entry?.result, voided);
+    assert.equal(rows.count, charges, 'a void is not a charge, and the refused charge paid nothing');
+    const nowhere = await client('http://127.0.0.1:1');
+    await assert.rejects(nowhere.voidUnlessCharged('x'), (e) => e instanceof PaymentError && e.retryable);
   });
 });

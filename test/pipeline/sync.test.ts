@@ -65,8 +65,12 @@ describe('synchronous checkout is exactly as narrow as the study’s (1 slot, la
     assert.ok(thirdMs < 3 * L, `third request took ${thirdMs.toFixed(0)} ms; it should not wait 3L`);
     // The provider paid the third order one latency after the first: the slot did
     // not idle for the departed second one.
-    const paidA = (await service.ledger.find(a.body.order_id as string))?.result.chargedAt ?? 0;
-    const paidC = (await service.ledger.find(c.body.order_id as string))?.result.chargedAt ?? 0;
+    const paidAt = async (id: string) => {
+      const result = (await service.ledger.find(id))?.result;
+      return result?.status === 'approved' ? result.chargedAt : 0;
+    };
+    const paidA = await paidAt(a.body.order_id as string);
+    const paidC = await paidAt(c.body.order_id as string);
     const gap = paidC - paidA;
     assert.ok(gap >= L * 0.9 && gap < L * 1.5, `third paid ${gap} ms after the first; expected ≈ ${L} ms`);
 

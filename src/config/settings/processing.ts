@@ -206,4 +206,14 @@ export const PROCESSING_SETTINGS = [
     roles: ORDERS,
     group: 'notify',
   }),
+  setting({
+    path: 'syncRecovery.scanIntervalMs',
+    env: 'FLASHSALE_SYNC_SCAN_INTERVAL_MS',
+    flag: '--sync-scan-interval',
+    rule: duration({ positive: true }),
+    default: 10_000,
+    doc: 'simulated time between heartbeats and between scans for sync orders left processing by a process that died',
+    roles: NODES,
+    group: 'processing',
+  }),
 ];
