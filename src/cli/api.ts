@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startNode } from '../service/scale-out.js';
+import { startNode } from '../service/node.js';
 import { backendLines, processCommand } from './node-command.js';
 
 export function apiCommand(): Command {

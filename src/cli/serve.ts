@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import type { ServiceConfig } from '../config/config.js';
-import { startNode } from '../service/scale-out.js';
-import { startService } from '../service/service.js';
+import { startNode } from '../service/node.js';
 import { describeResilience, installShutdown, roleConfig } from './node-command.js';
 import { addServiceFlags, type ServiceFlags } from './service-flags.js';
 
@@ -18,9 +17,7 @@ Examples:
     );
   addServiceFlags(command, 'serve').action(async (flags: ServiceFlags) => {
     const config = roleConfig('serve', flags);
-    // The one-process embedded default; other stores, buses or a gateway process go through the scale-out composition.
-    const embedded = config.store === 'sqlite' && config.bus === 'embedded' && !config.gatewayUrl;
-    const service = embedded ? await startService(config) : await startNode('serve', config);
+    const service = await startNode('serve', config);
     printWelcome(service);
     installShutdown(service);
   });

@@ -14,16 +14,20 @@ export interface ServiceProcessOptions {
 
 type Pending = { resolve: (reply: ChildReply) => void; reject: (error: Error) => void };
 
-/** The child's script: the compiled .js next to this file, or the .ts source when running under tsx. */
+/**
+ * The child's script, src/service/lab-child: the compiled .js beside this
+ * file's folder, or the .ts source under tsx. Forked by path, not imported —
+ * the load lab is a client of the service and imports none of it.
+ */
 function childScript(): { path: string; execArgv: string[] } {
   const self = fileURLToPath(import.meta.url);
   if (self.endsWith('.ts')) {
     return {
-      path: self.replace(/service-process\.ts$/, 'service-child.ts'),
+      path: self.replace(/lab[/\\]service-process\.ts$/, 'service/lab-child.ts'),
       execArgv: ['--import', import.meta.resolve('tsx')],
     };
   }
-  return { path: self.replace(/service-process\.js$/, 'service-child.js'), execArgv: [] };
+  return { path: self.replace(/lab[/\\]service-process\.js$/, 'service/lab-child.js'), execArgv: [] };
 }
 
 /** One embedded flashsale running in a child process, driven over IPC. */

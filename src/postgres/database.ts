@@ -98,8 +98,9 @@ export class PostgresDatabase implements Queryable {
       });
       throw translate(error);
     } finally {
-      // A connection that could not even roll back, or that broke, is discarded, not reused.
-      client.off('error', onError);
+      // A connection that could not even roll back, or that broke, is discarded, not reused. Its
+      // listener stays: the socket may still report its end, and an 'error' nobody hears ends the process.
+      if (!broken) client.off('error', onError);
       client.release(broken);
     }
   }

@@ -2,7 +2,6 @@ import { FlashsaleError } from '../core/errors.js';
 import type { Order, OrderStatus } from '../core/order.js';
 import type { BusMessage } from '../core/ports.js';
 import { type Outcome, type ProcessDeps, processOrderMessage } from '../processor/process-message.js';
-import { runtimeFromEnv } from './runtime.js';
 import type { SnsEvent, SnsEventRecord } from './sns-event.js';
 
 /** What the handler pays orders with: built once per container (the cold start), reused while warm. */
@@ -133,4 +132,7 @@ export function createHandler(source: RuntimeSource): SnsHandler {
 }
 
 /** The function's entry point (infra: dist/serverless/handler.handler), configured from its environment. */
-export const handler: SnsHandler = createHandler(() => runtimeFromEnv(process.env));
+export const handler: SnsHandler = createHandler(async () =>
+  // Loaded on the first invocation: the composition root opens only the adapters the environment names.
+  (await import('../service/node.js')).startFunction(process.env),
+);

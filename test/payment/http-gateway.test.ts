@@ -6,7 +6,7 @@ import { isAbortError } from '../../src/core/clock.js';
 import { PaymentError } from '../../src/core/errors.js';
 import { VOIDED_REASON } from '../../src/core/ports.js';
 import { HttpGateway } from '../../src/payment/http-gateway.js';
-import { type RunningGateway, startGatewayNode } from '../../src/service/gateway-node.js';
+import { type RunningGateway, startNode } from '../../src/service/node.js';
 import { SqliteDatabase } from '../../src/sqlite/database.js';
 import { SqlitePaymentLedger } from '../../src/sqlite/payment-ledger.js';
 import { tempDir, waitFor } from '../support/service.js';
@@ -21,7 +21,7 @@ describe('payment gateway over HTTP', () => {
   before(async () => {
     dir = tempDir('flashsale-gateway-');
     // 3 s payments at a scale of 0.05 take 150 ms; one slot, as the study's provider.
-    server = await startGatewayNode({
+    server = await startNode('gateway', {
       host: '127.0.0.1',
       port: 0,
       timeScale: 0.05,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { configFromEnv, resolveConfig } from '../../src/config/config.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { type RunningNode, startNode } from '../../src/service/scale-out.js';
+import { type OrderNode as RunningNode, startNode } from '../../src/service/node.js';
 import { type Emulator, startEmulator } from '../support/fauxqs.js';
 import { getJson, postJson, sampleOrder } from '../support/orders.js';
 import { tempDir, waitFor } from '../support/service.js';

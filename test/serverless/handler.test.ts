@@ -3,8 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { FlashsaleError } from '../../src/core/errors.js';
 import type { Order } from '../../src/core/order.js';
 import { createHandler, handler } from '../../src/serverless/handler.js';
-import { runtimeFromEnv } from '../../src/serverless/runtime.js';
 import { type SnsEvent, snsEvent } from '../../src/serverless/sns-event.js';
+import { startFunction } from '../../src/service/node.js';
 import { postJson, sampleOrder } from '../support/orders.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -132,7 +132,7 @@ describe('serverless handler against the embedded store', () => {
 
   test('a bad setting fails the invocation, naming the setting; the next invocation starts afresh', async () => {
     let env: NodeJS.ProcessEnv = { FLASHSALE_STORE: 'postgres', FLASHSALE_LOG_LEVEL: 'silent' };
-    const handle = createHandler(() => runtimeFromEnv(env));
+    const handle = createHandler(() => startFunction(env));
     await assert.rejects(handle({ Records: [] }), /DATABASE_URL/);
     assert.equal(handle.stats().coldStarts, 0);
 

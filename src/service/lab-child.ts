@@ -1,6 +1,6 @@
 /**
- * The process a lab phase runs its flashsale in (started with fork() by
- * ServiceProcess). A separate process gives the service its own core, so the
+ * The process a lab phase runs its flashsale in (forked by the lab's
+ * ServiceProcess, by file path: the lab imports nothing of the service). A separate process gives the service its own core, so the
  * load generator and the server do not share one event loop, and lets the lab
  * read the service's own CPU and memory use.
  */
@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigOverrides } from '../config/config.js';
 import type { DashboardOptions } from '../dashboard/routes.js';
-import { startService } from '../service/service.js';
-import type { ChildReply, ChildRequest, ChildSetup } from './protocol.js';
+import type { ChildReply, ChildRequest, ChildSetup } from '../lab/protocol.js';
+import { startNode } from './node.js';
 
 const setup = JSON.parse(process.env.FLASHSALE_LAB_CHILD ?? '{}') as ChildSetup;
 
@@ -25,7 +25,8 @@ function send(message: ChildReply): void {
  */
 async function warmUp(requests: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'flashsale-lab-warmup-'));
-  const warm = await startService(
+  const warm = await startNode(
+    'serve',
     {
       host: '127.0.0.1',
       port: 0,
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
   const dashboard: DashboardOptions | false = setup.dashboardIntervalMs
     ? { intervalMs: setup.dashboardIntervalMs }
     : false;
-  const service = await startService(setup.config as ConfigOverrides, { dashboard });
+  const service = await startNode('serve', setup.config as ConfigOverrides, { dashboard });
 
   // Peak resident memory between two usage readings.
   let peakRss = process.memoryUsage.rss();
@@ -87,7 +88,8 @@ async function main(): Promise<void> {
         break;
       }
       case 'workers':
-        service.processor.setWorkers(message.count);
+        // As an operator would: through processing control, which the breaker and autoscaler also answer to.
+        service.resilience.control?.setWorkers(message.count, 'operator');
         send({ type: 'done', id: message.id });
         break;
       case 'close':

@@ -1,0 +1,170 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { buildApi } from '../api/server.js';
+import { Checkout } from '../core/checkout.js';
+import { Notifier } from '../core/notifier.js';
+import type { EmailSender, MessageBus, OrderStore, PaymentGateway, PaymentLedger } from '../core/ports.js';
+import { newNodeId, SyncRecovery } from '../core/sync-recovery.js';
+import { type DashboardOptions, dashboardRoutes } from '../dashboard/routes.js';
+import { OutboxRelay } from '../outbox/outbox-relay.js';
+import { OrderProcessor } from '../processor/order-processor.js';
+import { Resilience } from '../resilience/resilience.js';
+import { PushDelivery } from '../serverless/push-delivery.js';
+import type { SqliteDatabase } from '../sqlite/database.js';
+import { Telemetry } from '../telemetry/telemetry.js';
+import { VERSION } from '../version.js';
+import type { NodeContext } from './context.js';
+import { listen } from './listen.js';
+import { loopBackoff, notifierOptions, outboxRelayOptions, processorOptions } from './options.js';
+import { openSender, type Storage } from './storage.js';
+import { addNodeSections } from './telemetry-sections.js';
+
+export interface NodeExtras {
+  /** Extra routes. */
+  plugins?: FastifyPluginAsync[];
+  /** Email sender to use instead of one built from notify.smtpUrl. */
+  sender?: EmailSender;
+  /** Live dashboard at /dashboard (and / redirecting to it); false leaves it out. Default on. */
+  dashboard?: DashboardOptions | false;
+}
+
+/** A process that takes orders (serve, api), pays them (serve, worker), or both. */
+export interface RunningNode {
+  role: 'serve' | 'api' | 'worker';
+  /** Base URL, e.g. http://127.0.0.1:8080 */
+  url: string;
+  port: number;
+  app: FastifyInstance;
+  store: OrderStore;
+  bus: MessageBus;
+  ledger: PaymentLedger;
+  gateway: PaymentGateway;
+  checkout: Checkout;
+  notifier: Notifier;
+  telemetry: Telemetry;
+  /** Breaker, admission control, processing control, autoscaler, dead-letter tools. */
+  resilience: Resilience;
+  /** Heartbeat of this process and the sweeper of sync orders left by processes that died. */
+  recovery: SyncRecovery;
+  /** Publishes outbox rows when the bus is not in the store's file. */
+  relay?: OutboxRelay;
+  /** The queue workers (serve and worker, unless push delivery replaces them). */
+  processor?: OrderProcessor;
+  /** With `processor: 'push'`: the serverless handler and the dispatcher that invokes it. */
+  push?: PushDelivery;
+  /** The SQLite file, when the store is the embedded one. */
+  database?: SqliteDatabase;
+}
+
+/**
+ * The parts of an order-taking or order-paying process, built on storage and
+ * a gateway that are open already, each registering on the release stack.
+ * The work is registered last, so it is the first thing a stop undoes.
+ */
+export async function startOrderNode(
+  ctx: NodeContext & { role: RunningNode['role'] },
+  storage: Storage & { store: OrderStore; bus: MessageBus },
+  gateway: PaymentGateway,
+  extras: NodeExtras,
+): Promise<RunningNode> {
+  const { role, config, clock, logger, health, releases } = ctx;
+  const { store, bus, outbox, ledger } = storage;
+
+  const sender = extras.sender ?? (await openSender(config.notify.smtpUrl));
+  const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, notifierOptions(config));
+  releases.defer('send the emails still queued', async () => {
+    await notifier.idle();
+    await sender?.close();
+  });
+
+  // Checkout and processor pay through the circuit breaker when it is on.
+  const resilience = new Resilience({ gateway, clock, logger }, config);
+  const node = { id: newNodeId(role), role, startedAt: clock.now() };
+  const checkout = new Checkout(
+    { store, gateway: resilience.gateway, notifier, clock, node: node.id },
+    { replayDeadlineMs: config.admission.deadlineMs },
+  );
+  // The embedded serve is its file's only user: sync orders of any other node were left by a run that died.
+  const recovery = new SyncRecovery(
+    { store, gateway, notifier, clock, logger, node, isPaying: (id) => checkout.isPaying(id) },
+    { scanIntervalMs: config.syncRecovery.scanIntervalMs, soleNode: role === 'serve' && config.bus === 'embedded' },
+  );
+  const relay = outbox
+    ? new OutboxRelay({ outbox, bus, clock, logger, health }, outboxRelayOptions(config))
+    : undefined;
+  const payDeps = { store, bus, gateway: resilience.gateway, notifier, clock, logger, health };
+  const push =
+    role !== 'api' && config.processor === 'push' ? new PushDelivery(payDeps, config, loopBackoff(config)) : undefined;
+  const processor = role === 'api' || push ? undefined : new OrderProcessor(payDeps, processorOptions(config));
+
+  const telemetry = new Telemetry({
+    role,
+    version: VERSION,
+    clock,
+    store,
+    queue: config.queue.name,
+    gateway: () => gateway.stats(),
+    health,
+    ...(processor ? { processor: () => processor.stats() } : {}),
+  });
+  addNodeSections(telemetry, { config, bus, storage, ...(relay ? { relay } : {}), recovery });
+  resilience.attach({ store, telemetry, bus, queue: config.queue.name, ...(processor ? { processor } : {}) });
+  push?.attach(telemetry);
+  processor?.on('settled', ({ order }) => {
+    if (order.mode === 'async') telemetry.observeE2e(clock.now() - Date.parse(order.created_at));
+  });
+
+  const app = await buildApi(
+    { checkout, store, telemetry, logger },
+    {
+      bodyLimitBytes: config.bodyLimitBytes,
+      orders: role !== 'worker',
+      guards: resilience.guards(),
+      plugins: [
+        ...resilience.plugins(),
+        ...(extras.plugins ?? []),
+        ...(extras.dashboard === false ? [] : [dashboardRoutes({ telemetry }, extras.dashboard)]),
+      ],
+    },
+  );
+  // Registered before it takes orders, so that no other node takes this one's sync orders for stranded.
+  await recovery.start();
+  const { url, port } = await listen(app, config);
+  relay?.start();
+  processor?.start();
+  push?.start();
+  resilience.start();
+  // Everything that takes work stops at once and drains within one grace period;
+  // messages still being paid then are released for another worker.
+  releases.defer('stop taking work, drain within the grace period, release unfinished messages', async () => {
+    const grace = config.shutdownGraceMs;
+    await Promise.all([
+      Promise.race([app.close(), clock.sleepReal(grace)]),
+      resilience.stop(),
+      processor?.stop(grace),
+      push?.stop(grace),
+      relay?.stop(),
+      recovery.stop(grace),
+    ]);
+  });
+  logger.info({ store: config.store, bus: config.bus, gateway: config.gatewayUrl ?? 'in-process' }, `${role} started`);
+
+  return {
+    role,
+    url,
+    port,
+    app,
+    store,
+    bus,
+    ledger,
+    gateway,
+    checkout,
+    notifier,
+    telemetry,
+    resilience,
+    recovery,
+    ...(relay ? { relay } : {}),
+    ...(processor ? { processor } : {}),
+    ...(push ? { push } : {}),
+    ...(storage.sqlite ? { database: storage.sqlite } : {}),
+  };
+}
