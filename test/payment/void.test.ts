@@ -13,7 +13,8 @@ import { SqlitePaymentLedger } from '../../src/sqlite/payment-ledger.js';
 import { createTestDatabase, probePostgres, type TestDatabase } from '../support/postgres.js';
 import { tempDir, waitFor } from '../support/service.js';
 
-const clock = new ScaledClock(0.01);
+// 0.1: a 1.5 s step is 150 real ms, far more than a loaded machine's timer lag.
+const clock = new ScaledClock(0.1);
 const logger = pino({ level: 'silent' });
 const probe = await probePostgres();
 
@@ -85,8 +86,9 @@ function voidContract(name: string, setup: () => Promise<Ledgers>, skip: string 
       const outcomes = await Promise.all(
         orders.map(async (order, i) => {
           const paid = payer?.charge({ orderId: order, amount: 10 }) as Promise<PaymentResult>;
-          // Spread the voids over the payments' span, so some come before and some after the record.
-          await clock.sleep((i % 10) * 600);
+          // Voids spread from before any payment can end (3 s) to after the last has (6 s): some
+          // come before the record and some after it, with a margin a busy machine's timers keep.
+          await clock.sleep((i % 10) * 1500);
           const closed = (await voider?.voidUnlessCharged(order)) as LedgerResult;
           return { paid: await paid, closed };
         }),
