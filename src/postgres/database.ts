@@ -47,7 +47,9 @@ export class PostgresDatabase implements Queryable {
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
     // An idle connection dropped by the server must not crash the process; the pool replaces it.
-    this.pool.on('error', (error) => deps.logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
+    // Debug only: a failover drops every connection at once, and the next query that fails is
+    // what reports the store down (once, through the dependency health).
+    this.pool.on('error', (error) => deps.logger.debug({ err: error.message }, 'idle PostgreSQL connection lost'));
   }
 
   async init(): Promise<void> {

@@ -143,14 +143,19 @@ async function sqsBus(config: ServiceConfig, deps: StorageDeps): Promise<Message
   );
 }
 
-/** The payment gateway: a `flashsale gateway` process when gatewayUrl is set, else simulated in this process. */
+/**
+ * The payment gateway: a `flashsale gateway` process when gatewayUrl is set,
+ * else simulated in this process. The gateway role is the provider itself: it
+ * always simulates, whatever FLASHSALE_GATEWAY_URL its environment shares with
+ * the other processes (pointing it at itself would loop).
+ */
 export async function openGateway(
   config: ServiceConfig,
-  deps: StorageDeps,
+  deps: StorageDeps & { role: string },
   ledger: PaymentLedger,
 ): Promise<PaymentGateway> {
   const { gatewayUrl } = config;
-  if (gatewayUrl) {
+  if (gatewayUrl && deps.role !== 'gateway') {
     const { HttpGateway } = await import('../payment/http-gateway.js');
     return new HttpGateway({ logger: deps.logger }, httpGatewayOptions({ ...config, gatewayUrl }));
   }
