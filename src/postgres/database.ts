@@ -76,19 +76,27 @@ export class PostgresDatabase implements Queryable {
 
   /** Runs `fn` in one transaction on one connection; rolls back when it throws. */
   async transaction<T>(fn: (client: Queryable) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw translate(error);
-    }
     let broken: Error | undefined;
     // A checked-out client has no listener of the pool's: a connection terminated between two
     // statements would otherwise be an unhandled 'error' event and end the process.
     const onError = (error: Error) => {
       broken = error;
     };
-    client.on('error', onError);
+    let client: pg.PoolClient;
+    try {
+      client = await new Promise<pg.PoolClient>((resolve, reject) =>
+        // The callback, not the promise: the pool calls it synchronously as it hands the client
+        // over, while an awaited promise resumes a tick later — and a termination read in the
+        // same chunk as the connection's ReadyForQuery would be emitted in between, unheard.
+        this.pool.connect((error, checkedOut) => {
+          if (error || !checkedOut) return reject(error ?? new Error('the pool gave no client'));
+          checkedOut.on('error', onError);
+          resolve(checkedOut);
+        }),
+      );
+    } catch (error) {
+      throw translate(error);
+    }
     try {
       await client.query('BEGIN');
       const result = await fn(client);

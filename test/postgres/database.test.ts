@@ -47,6 +47,55 @@ describe('PostgresDatabase when connections are lost', { skip: probe.skip }, () 
     }
   });
 
+  test('connections terminated again and again under load, even as they are handed out: every call settles, the process lives', async () => {
+    const database = new PostgresDatabase(
+      { logger: pino({ level: 'silent' }) },
+      { ...DEFAULT_CONFIG.postgres, url: db.url },
+    );
+    // An 'error' event nobody hears is thrown: in this process it would end the test run.
+    const unheard: unknown[] = [];
+    const onUncaught = (error: unknown) => unheard.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      await database.init();
+      const name = new URL(db.url).pathname.slice(1);
+      let running = true;
+      let settled = 0;
+      const loop = async () => {
+        while (running) {
+          // A transaction of a few statements, then a one-off query: both ways a connection is held.
+          await database
+            .transaction(async (client) => {
+              await client.query('SELECT pg_advisory_xact_lock(42)');
+              await client.query('SELECT 1');
+            })
+            .catch(() => undefined);
+          await database.query('SELECT 1').catch(() => undefined);
+          settled++;
+        }
+      };
+      const loops = Array.from({ length: 12 }, loop);
+      for (let round = 0; round < 20; round++) {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        await admin.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+          [name],
+        );
+      }
+      running = false;
+      const stalled = new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('a call never settled after its connection was terminated')), 10_000).unref(),
+      );
+      await Promise.race([Promise.all(loops), stalled]);
+      assert.deepEqual(unheard, [], 'no connection error went unheard');
+      assert.ok(settled > 20, `the loops went round (${settled})`);
+      assert.equal((await database.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one, 1);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      await database.close();
+    }
+  });
+
   test('store_unavailable carries no address or driver text in its message; the cause keeps them', async () => {
     const proxy = await new TcpProxy({ host: '127.0.0.1', port: Number(new URL(db.url).port || 5432) }).start();
     const database = new PostgresDatabase(
