@@ -10,10 +10,21 @@ import type { Checkout, SubmitOptions, SubmitResult } from '../core/checkout.js'
 import { FlashsaleError } from '../core/errors.js';
 import type { OrderStore } from '../core/ports.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
-import { IdempotencyHeaders, OrderIdParams, type OrderInputBody, OrderInputSchema } from './schemas.js';
+import { errors, HEADERS, ok, SYNC_UNAVAILABLE } from './openapi-responses.js';
+import {
+  IdempotencyHeaders,
+  OrderIdParams,
+  type OrderInputBody,
+  OrderInputSchema,
+  SyncOrderHeaders,
+} from './schemas.js';
 
-const order = { $ref: 'Order#' };
-const error = { $ref: 'Error#' };
+/** Headers of an answer that carries an order someone created. */
+const created = {
+  Location: HEADERS.location,
+  'Idempotent-Replayed': HEADERS.replayed,
+  'RateLimit-Remaining': HEADERS.rateLimitRemaining,
+};
 
 /** Hooks that may answer an order request before it is stored (429, 503). */
 export interface OrderGuards {
@@ -39,8 +50,12 @@ export const orderRoutes: FastifyPluginAsync<{
         tags: ['orders'],
         summary: 'Create an order and pay it inline (the study’s synchronous checkout)',
         body: OrderInputSchema,
-        headers: IdempotencyHeaders,
-        response: { 200: order, 402: error, 422: error },
+        headers: SyncOrderHeaders,
+        response: {
+          200: ok('Order', 'Paid: the order is `completed`, with `processing_time_ms`.', created),
+          ...errors(400, 402, 413, 415, 422, 429, 502),
+          503: SYNC_UNAVAILABLE,
+        },
       },
     },
     async (request, reply) => {
@@ -66,7 +81,10 @@ export const orderRoutes: FastifyPluginAsync<{
         summary: 'Accept an order durably and pay it in the background (202)',
         body: OrderInputSchema,
         headers: IdempotencyHeaders,
-        response: { 202: order, 422: error },
+        response: {
+          202: ok('Order', 'Stored durably with its queue message: `pending`, paid in the background.', created),
+          ...errors(400, 413, 415, 422, 429, 503),
+        },
       },
     },
     async (request, reply) => {
@@ -83,7 +101,10 @@ export const orderRoutes: FastifyPluginAsync<{
         tags: ['orders'],
         summary: 'An order’s current status',
         params: OrderIdParams,
-        response: { 200: order, 404: error },
+        response: {
+          200: ok('Order', 'The order: `pending → processing → completed | failed` (with `failure_reason`).'),
+          ...errors(400, 404, 503),
+        },
       },
     },
     async (request, reply) => {
@@ -97,7 +118,15 @@ export const orderRoutes: FastifyPluginAsync<{
   app.get(
     '/orders/:id/notifications',
     {
-      schema: { tags: ['orders'], summary: 'Notifications sent to the customer about an order', params: OrderIdParams },
+      schema: {
+        tags: ['orders'],
+        summary: 'Notifications sent to the customer about an order',
+        params: OrderIdParams,
+        response: {
+          200: ok('NotificationList', 'Recorded with the order’s final transition; `delivery` is the email’s fate.'),
+          ...errors(400, 404, 503),
+        },
+      },
     },
     async (request, reply) => {
       const { id } = request.params as { id: string };
