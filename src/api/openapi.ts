@@ -15,7 +15,7 @@ import {
   OverloadedSchema,
   RateLimitedSchema,
 } from './schemas.js';
-import { HTML_SECURITY_HEADERS } from './security-headers.js';
+import { DOCS_SECURITY_HEADERS } from './security-headers.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -138,7 +138,7 @@ export async function registerDocsUi(app: FastifyInstance): Promise<void> {
     docs.addHook('onRoute', (route) => {
       route.config = { ...(route.config as object), hiddenBecause: 'Swagger UI: the viewer of this document' };
     });
-    await docs.register(helmet, HTML_SECURITY_HEADERS);
+    await docs.register(helmet, DOCS_SECURITY_HEADERS);
     await docs.register(swaggerUi, { routePrefix: DOCS_PREFIX });
   });
 }
