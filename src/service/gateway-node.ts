@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import { readyRoute } from '../api/ops-routes.js';
+import { ledgerProbe, Readiness } from '../api/readiness.js';
 import { type ConfigOverrides, resolveConfig, type ServiceConfig } from '../config/config.js';
 import { ScaledClock } from '../core/clock.js';
 import { buildGatewayServer } from '../payment/gateway-server.js';
@@ -39,12 +41,16 @@ export async function startGatewayNode(overrides: ConfigOverrides = {}): Promise
       uptime_ms: Math.round(clock.monotonic() - started),
     }),
   });
+  // The gateway takes charges while its ledger answers.
+  const readiness = new Readiness({ probes: { ledger: ledgerProbe(storage.ledger) }, logger });
+  await app.register(readyRoute, { readiness: readiness.check });
   const { url, port } = await listen(app, config);
   logger.info({ store: config.store, slots: config.payment.slots }, 'gateway started');
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      readiness.shutDown();
       await Promise.race([app.close(), clock.sleepReal(config.shutdownGraceMs)]);
       // Payments under way finish and are recorded before the ledger closes.
       await gateway.close();

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import pino from 'pino';
+import { busProbe, outboxProbe, type Probe, Readiness, storeProbe } from '../api/readiness.js';
 import { buildApi } from '../api/server.js';
 import { type ConfigOverrides, resolveConfig, type ServiceConfig } from '../config/config.js';
 import { Checkout } from '../core/checkout.js';
@@ -39,6 +40,8 @@ export interface RunningNode {
   push?: PushDelivery;
   telemetry: Telemetry;
   resilience: Resilience;
+  /** What GET /ready reports: the store takes writes, the bus (or the outbox) answers, not shutting down. */
+  readiness: Readiness;
   /** Graceful stop: no new requests, in-flight payments finish or are released, connections closed. */
   close(): Promise<void>;
 }
@@ -147,8 +150,14 @@ export async function startNode(
     };
   }
 
+  // Orders need the store and, to reach the queue, the outbox when there is one (the relay publishes it
+  // once the bus is back); a worker needs the bus it receives from.
+  const probes: Record<string, Probe> = { store: storeProbe(store) };
+  if (outbox && role !== 'worker') probes.outbox = outboxProbe(outbox);
+  else probes.bus = busProbe(bus, config.queue.name);
+  const readiness = new Readiness({ probes, logger });
   const app = await buildApi(
-    { checkout, store, telemetry, logger },
+    { checkout, store, telemetry, logger, readiness: readiness.check },
     {
       bodyLimitBytes: config.bodyLimitBytes,
       orders: role !== 'worker',
@@ -170,6 +179,7 @@ export async function startNode(
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      readiness.shutDown();
       await Promise.race([app.close(), clock.sleepReal(config.shutdownGraceMs)]);
       await resilience.stop();
       await processor?.stop(config.shutdownGraceMs);
@@ -198,6 +208,7 @@ export async function startNode(
     ...(push ? { push } : {}),
     telemetry,
     resilience,
+    readiness,
     close,
   };
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import pino from 'pino';
+import { busProbe, Readiness, storeProbe } from '../api/readiness.js';
 import { buildApi } from '../api/server.js';
 import { type ConfigOverrides, resolveConfig, type ServiceConfig } from '../config/config.js';
 import { Checkout } from '../core/checkout.js';
@@ -41,6 +42,8 @@ export interface RunningService {
   telemetry: Telemetry;
   /** Circuit breaker, admission control, processing control, autoscaler, dead-letter tools. */
   resilience: Resilience;
+  /** What GET /ready reports: the store takes writes, the bus answers, not shutting down. */
+  readiness: Readiness;
   /** Graceful stop: no new requests, in-flight payments finish or are released, database closed. */
   close(): Promise<void>;
 }
@@ -119,8 +122,12 @@ export async function startService(
     if (outcome.order?.mode === 'async' && acceptedAt !== undefined) telemetry.observeE2e(clock.now() - acceptedAt);
   };
 
+  const readiness = new Readiness({
+    probes: { store: storeProbe(store), bus: busProbe(bus, config.queue.name) },
+    logger,
+  });
   const app = await buildApi(
-    { checkout, store, telemetry, logger },
+    { checkout, store, telemetry, logger, readiness: readiness.check },
     {
       bodyLimitBytes: config.bodyLimitBytes,
       guards: resilience.guards(),
@@ -139,6 +146,7 @@ export async function startService(
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      readiness.shutDown();
       const grace = clock.sleepReal(config.shutdownGraceMs);
       await Promise.race([app.close(), grace]);
       await resilience.stop();
@@ -169,6 +177,7 @@ export async function startService(
     notifier,
     telemetry,
     resilience,
+    readiness,
     close,
   };
 }
