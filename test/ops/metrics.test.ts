@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { postJson, sampleOrder } from '../support/orders.js';
 import { startTestService, type TestService, waitFor } from '../support/service.js';
@@ -25,6 +28,15 @@ function types(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const match of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) out.set(match[1] ?? '', match[2] ?? '');
   return out;
+}
+
+const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+/** The README's section on operating flashsale: its metrics table and its alert. */
+function operationsSection(): string {
+  const section = /<!-- section:operations -->([\s\S]*?)<!-- \/section:operations -->/.exec(README)?.[1];
+  assert.ok(section, 'README has an operations section');
+  return section;
 }
 
 /** Traffic that touches every kind of answer: accepted, paid, refused by the rate limit, bad input. */
@@ -120,6 +132,47 @@ describe('Prometheus metrics follow the naming rules', { skip: 'skip' in tool ? 
       assert.match(text, /^flashsale_push_deliveries_total\{outcome="delivered"\} 1$/m);
     } finally {
       await service.stop();
+    }
+  });
+
+  test('the README lists every metric, and its alert is valid and names only exported metrics', async () => {
+    const service = await startTestService({ timeScale: 0.01, rateLimit: { perSecond: 100 } });
+    let text: string;
+    try {
+      await postJson(`${service.url}/orders/async`, sampleOrder());
+      text = await (await fetch(`${service.url}/metrics`)).text();
+    } finally {
+      await service.stop();
+    }
+    const section = operationsSection();
+    const documented = new Set([...section.matchAll(/^\| `(flashsale_[a-z0-9_]+)` \|/gm)].map((m) => m[1]));
+    const exported = [...types(text).keys()].filter((name) => name.startsWith('flashsale_'));
+    assert.deepEqual(
+      exported.filter((name) => !documented.has(name)),
+      [],
+      'every exported metric has a row in the README',
+    );
+
+    const rules = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(rules, 'the README shows an alerting rule');
+    const dir = mkdtempSync(join(tmpdir(), 'flashsale-rules-'));
+    try {
+      writeFileSync(join(dir, 'rules.yml'), rules);
+      const check = spawnSync('promtool', ['check', 'rules', join(dir, 'rules.yml')], { encoding: 'utf8' });
+      assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    for (const [, name] of rules.matchAll(/\b(flashsale_[a-z0-9_]+)/g)) {
+      assert.ok(documented.has(name), `${name} in the alert is documented`);
+    }
+    for (const name of [
+      'flashsale_orders_accepted_total',
+      'flashsale_orders_processed_total',
+      'flashsale_queue_messages',
+    ]) {
+      assert.ok(rules.includes(name));
+      assert.ok(types(text).has(name), `${name} is exported`);
     }
   });
 });
