@@ -116,6 +116,31 @@ export class Contract {
 }
 
 /**
+ * One request from the client's side, for answers the server-side recorder does
+ * not see (those of unmatched routes: 404, 405). `route` is the route's pattern,
+ * undefined when none matches.
+ */
+export async function exchange(
+  baseUrl: string,
+  path: string,
+  init: RequestInit & { route?: string } = {},
+): Promise<Exchange> {
+  const response = await fetch(`${baseUrl}${path}`, init);
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  return {
+    method: init.method ?? 'GET',
+    route: init.route,
+    url: path,
+    status: response.status,
+    headers,
+    body: await response.text(),
+  };
+}
+
+/**
  * Records every answer of the server it is registered in (as a plugin of the
  * root scope, so that its hook sees every route), for `Contract.assertAll`.
  */
