@@ -60,6 +60,8 @@ COPY --from=build /out/ ./
 RUN mkdir -p data && chown node:node data
 USER node
 EXPOSE 8080
+# Liveness (/health): a process that stopped answering is restarted. Whether it gets traffic is the
+# load balancer's readiness check, GET /ready (store, bus or outbox, shutting down), which never restarts it.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["node", "dist/cli/main.js"]

@@ -12,6 +12,10 @@ import { PRIVATE_SUBNETS, PUBLIC_SUBNETS } from './network.js';
 /** The port `flashsale api|worker|serve` listen on (PORT, default 8080 in src/config/config.ts). */
 export const CONTAINER_PORT = 8080;
 
+/** GET /health from inside the container (Node has fetch; the slim image has no curl). */
+const LIVENESS_PROBE =
+  "fetch('http://127.0.0.1:'+process.env.PORT+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))";
+
 /** The study's task size: 0.25 vCPU and 512 MB. */
 export const TASK_SIZE = { cpu: 256, memoryLimitMiB: 512 } as const;
 
@@ -53,6 +57,15 @@ function flashsaleTask(
       : undefined,
     portMappings: [{ containerPort: CONTAINER_PORT }],
     logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: command }),
+    // Liveness, as the image's HEALTHCHECK: ECS replaces a task whose process stopped answering.
+    // Whether it gets traffic is the load balancer's readiness check (/ready), which never restarts it.
+    healthCheck: {
+      command: ['CMD', 'node', '-e', LIVENESS_PROBE],
+      interval: Duration.seconds(10),
+      timeout: Duration.seconds(3),
+      startPeriod: Duration.seconds(10),
+      retries: 3,
+    },
   });
   return task;
 }
@@ -101,7 +114,8 @@ export class ApiService extends Construct {
       port: CONTAINER_PORT,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [this.service],
-      healthCheck: { path: '/health', interval: Duration.seconds(10), healthyThresholdCount: 2 },
+      // Readiness: a task whose store or outbox does not answer, or that is shutting down, gets no orders.
+      healthCheck: { path: '/ready', interval: Duration.seconds(10), healthyThresholdCount: 2 },
       // Accepting an order takes milliseconds; a short drain makes deploys and teardown quicker.
       deregistrationDelay: Duration.seconds(10),
     });

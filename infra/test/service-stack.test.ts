@@ -85,7 +85,7 @@ describe('load balancer and API service', () => {
   const api = taskRunning('api');
   const apiService = serviceOf(api.id);
 
-  test('an internet-facing ALB in the public subnets, HTTP on 80, health check on /health', () => {
+  test('an internet-facing ALB in the public subnets, HTTP on 80, routing by readiness (/ready)', () => {
     t.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
     const lb = logicalId(t, 'AWS::ElasticLoadBalancingV2::LoadBalancer', {
       Scheme: 'internet-facing',
@@ -98,7 +98,7 @@ describe('load balancer and API service', () => {
       Protocol: 'HTTP',
     });
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
-      HealthCheckPath: '/health',
+      HealthCheckPath: '/ready',
       Port: 8080,
       TargetType: 'ip',
     });
@@ -141,6 +141,16 @@ describe('load balancer and API service', () => {
 });
 
 describe('both tasks', () => {
+  test('ECS restarts a task by liveness (/health), apart from the load balancer’s readiness', () => {
+    for (const command of ['api', 'worker']) {
+      const { container } = taskRunning(command);
+      const check = (container as unknown as { HealthCheck: { Command: string[] } }).HealthCheck;
+      assert.equal(check.Command[0], 'CMD', command);
+      assert.match(check.Command.join(' '), /\/health'/, command);
+      assert.doesNotMatch(check.Command.join(' '), /\/ready/, command);
+    }
+  });
+
   test('listen on every interface of the task (HOST=0.0.0.0), where the load balancer reaches them', () => {
     // flashsale binds 127.0.0.1 by default; a task left on it would fail every health check.
     for (const command of ['api', 'worker']) {

@@ -4,6 +4,14 @@ import type { Autoscaler } from '../autoscaler/autoscaler.js';
 import type { DeadLetters } from '../processor/dead-letters.js';
 import type { ProcessingControl, WorkerPool } from '../resilience/processing-control.js';
 import { adminAuth } from './admin-auth.js';
+import {
+  AutoscalerState,
+  adminAnswers,
+  DeadLetterDetail,
+  DeadLetterList,
+  ProcessingState,
+  RedriveResult,
+} from './admin-schemas.js';
 
 export interface AdminDeps {
   /** Bearer token; undefined = the admin API answers 403 to everything. */
@@ -41,6 +49,7 @@ export function adminRoutes(deps: AdminDeps): FastifyPluginAsync {
           security,
           // A string: this API does not coerce types, and query values are text.
           querystring: Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })) }),
+          response: adminAnswers(DeadLetterList, 'Dead letters, oldest first (at most `limit`, default 100).', 400),
         },
       },
       async (request, reply) => {
@@ -60,6 +69,7 @@ export function adminRoutes(deps: AdminDeps): FastifyPluginAsync {
           summary: 'One dead letter, its body and its order',
           security,
           params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+          response: adminAnswers(DeadLetterDetail, 'The dead letter, its body and its order.', 400, 404),
         },
       },
       async (request, reply) => {
@@ -85,6 +95,7 @@ export function adminRoutes(deps: AdminDeps): FastifyPluginAsync {
             ),
             all: Type.Optional(Type.Boolean()),
           }),
+          response: adminAnswers(RedriveResult, 'What was sent back to the queue.', 400, 413, 415),
         },
       },
       async (request, reply) => {
@@ -110,6 +121,7 @@ export function adminRoutes(deps: AdminDeps): FastifyPluginAsync {
           summary: 'Set the processor’s worker count (turns the autoscaler off)',
           security,
           body: Type.Object({ count: Type.Integer({ minimum: 0, maximum: MAX_WORKERS }) }),
+          response: adminAnswers(ProcessingState, 'The processor after the change.', 400, 413, 415),
         },
       },
       async (request, reply) => {
@@ -131,6 +143,7 @@ export function adminRoutes(deps: AdminDeps): FastifyPluginAsync {
             tags: ['admin'],
             summary: action === 'pause' ? 'Stop taking messages (in-flight ones finish)' : 'Take messages again',
             security,
+            response: adminAnswers(ProcessingState, 'The processor after the change.', 400, 413, 415),
           },
         },
         async (_request, reply) => {
@@ -151,6 +164,7 @@ export function adminRoutes(deps: AdminDeps): FastifyPluginAsync {
           summary: 'Turn the autoscaler on or off',
           security,
           body: Type.Object({ enabled: Type.Boolean() }),
+          response: adminAnswers(AutoscalerState, 'The autoscaler after the change.', 400, 413, 415),
         },
       },
       async (request, reply) => {

@@ -10,11 +10,22 @@ import type { Checkout, SubmitOptions, SubmitResult } from '../core/checkout.js'
 import { FlashsaleError } from '../core/errors.js';
 import type { OrderStore } from '../core/ports.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
-import { IdempotencyHeaders, OrderIdParams, type OrderInputBody, OrderInputSchema } from './schemas.js';
+import { errors, HEADERS, ok, SYNC_UNAVAILABLE } from './openapi-responses.js';
+import {
+  IdempotencyHeaders,
+  OrderIdParams,
+  type OrderInputBody,
+  OrderInputSchema,
+  SyncOrderHeaders,
+} from './schemas.js';
 import { DEADLINE_HEADER } from './sync-guards.js';
 
-const order = { $ref: 'Order#' };
-const error = { $ref: 'Error#' };
+/** Headers of an answer that carries an order someone created. */
+const created = {
+  Location: HEADERS.location,
+  'Idempotent-Replayed': HEADERS.replayed,
+  'RateLimit-Remaining': HEADERS.rateLimitRemaining,
+};
 
 /** Hooks that may answer an order request before it is stored (429, 503). */
 export interface OrderGuards {
@@ -40,16 +51,16 @@ export const orderRoutes: FastifyPluginAsync<{
         tags: ['orders'],
         summary: 'Create an order and pay it inline (the study’s synchronous checkout)',
         body: OrderInputSchema,
-        headers: IdempotencyHeaders,
+        headers: SyncOrderHeaders,
         response: {
-          200: order,
-          202: {
-            description:
-              'A repeat of a request whose payment is still under way at the repeat’s deadline: the order as it stands (Idempotent-Replayed: true, Location)',
-            ...order,
-          },
-          402: error,
-          422: error,
+          200: ok('Order', 'Paid: the order is `completed`, with `processing_time_ms`.', created),
+          202: ok(
+            'Order',
+            'A repeat (same Idempotency-Key) of a request whose payment is still under way at the repeat’s deadline: the order as it stands; GET its Location for the outcome.',
+            created,
+          ),
+          ...errors(400, 402, 413, 415, 422, 429, 502),
+          503: SYNC_UNAVAILABLE,
         },
       },
     },
@@ -76,7 +87,10 @@ export const orderRoutes: FastifyPluginAsync<{
         summary: 'Accept an order durably and pay it in the background (202)',
         body: OrderInputSchema,
         headers: IdempotencyHeaders,
-        response: { 202: order, 422: error },
+        response: {
+          202: ok('Order', 'Stored durably with its queue message: `pending`, paid in the background.', created),
+          ...errors(400, 413, 415, 422, 429, 503),
+        },
       },
     },
     async (request, reply) => {
@@ -93,7 +107,10 @@ export const orderRoutes: FastifyPluginAsync<{
         tags: ['orders'],
         summary: 'An order’s current status',
         params: OrderIdParams,
-        response: { 200: order, 404: error },
+        response: {
+          200: ok('Order', 'The order: `pending → processing → completed | failed` (with `failure_reason`).'),
+          ...errors(400, 404, 503),
+        },
       },
     },
     async (request, reply) => {
@@ -107,7 +124,15 @@ export const orderRoutes: FastifyPluginAsync<{
   app.get(
     '/orders/:id/notifications',
     {
-      schema: { tags: ['orders'], summary: 'Notifications sent to the customer about an order', params: OrderIdParams },
+      schema: {
+        tags: ['orders'],
+        summary: 'Notifications sent to the customer about an order',
+        params: OrderIdParams,
+        response: {
+          200: ok('NotificationList', 'Recorded with the order’s final transition; `delivery` is the email’s fate.'),
+          ...errors(400, 404, 503),
+        },
+      },
     },
     async (request, reply) => {
       const { id } = request.params as { id: string };

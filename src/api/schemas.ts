@@ -68,14 +68,93 @@ export const ErrorSchema = Type.Object(
   { $id: 'Error' },
 );
 
+/** Request headers of both order POSTs. */
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({
       minLength: 1,
       maxLength: LIMITS.maxIdempotencyKeyLength,
-      description: 'A repeat with the same key returns the original order and never charges twice.',
+      description:
+        'A repeat with the same key returns the first order (`Idempotent-Replayed: true`) and never charges twice.',
+    }),
+  ),
+  'x-api-key': Type.Optional(
+    Type.String({
+      description:
+        'Identifies the client for the per-client rate limit (else its address); the header is named by FLASHSALE_RATE_LIMIT_HEADER, default x-api-key.',
+    }),
+  ),
+});
+
+/** Request headers of POST /orders/sync; admission control checks X-Deadline-Ms and names it in a 400. */
+export const SyncOrderHeaders = Type.Object({
+  ...IdempotencyHeaders.properties,
+  'x-deadline-ms': Type.Optional(
+    Type.String({
+      description:
+        'How long the client waits, simulated ms (= wall ms at time scale 1), in (0, 3600000]; default 10000. An order that could not be paid within it is refused at once (503 `overloaded`).',
     }),
   ),
 });
 
 export const OrderIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+/** Where a refused sync order can go instead. */
+const AsyncRoute = Type.Object({ method: Type.Literal('POST'), url: Type.Literal('/orders/async') });
+
+export const RateLimitedSchema = Type.Object(
+  {
+    error: Type.Literal('rate_limited'),
+    message: Type.String(),
+    retry_after_ms: Type.Integer({ description: 'simulated ms until this client may send again' }),
+  },
+  { $id: 'RateLimited' },
+);
+
+export const OverloadedSchema = Type.Object(
+  {
+    error: Type.Literal('overloaded'),
+    message: Type.String(),
+    payments_ahead: Type.Integer(),
+    expected_ms: Type.Number({ description: 'simulated ms until this order would have been paid' }),
+    deadline_ms: Type.Number({ description: 'the deadline the client asked for (X-Deadline-Ms), simulated ms' }),
+    retry_after_ms: Type.Integer(),
+    async: AsyncRoute,
+  },
+  { $id: 'Overloaded' },
+);
+
+export const BreakerOpenSchema = Type.Object(
+  {
+    error: Type.Literal('payment_unavailable'),
+    message: Type.String(),
+    breaker: Type.Union([Type.Literal('open'), Type.Literal('half-open'), Type.Literal('closed')]),
+    retry_after_ms: Type.Integer(),
+    async: AsyncRoute,
+  },
+  { $id: 'BreakerOpen' },
+);
+
+export const NotificationSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    order_id: Type.String(),
+    recipient: Type.String(),
+    subject: Type.String(),
+    body: Type.String(),
+    created_at: Type.String({ format: 'date-time' }),
+    delivery: Type.Union(
+      [Type.Literal('recorded'), Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed')],
+      {
+        description: 'recorded: stored only (no SMTP configured); pending, sent, failed: the email',
+      },
+    ),
+    delivery_error: Type.Optional(Type.String()),
+  },
+  { $id: 'Notification' },
+);
+
+export const NotificationListSchema = Type.Object(
+  { notifications: Type.Array(Type.Ref(NotificationSchema)) },
+  { $id: 'NotificationList' },
+);

@@ -1,20 +1,22 @@
 import { isUtf8 } from 'node:buffer';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify';
 import type { Checkout } from '../core/checkout.js';
 import type { OrderStore } from '../core/ports.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
+import { VERSION } from '../version.js';
 import { errorHandler } from './errors.js';
+import { addSharedSchemas, registerDocsUi, registerOpenApi } from './openapi.js';
 import { opsRoutes } from './ops-routes.js';
 import { type OrderGuards, orderRoutes } from './order-routes.js';
-import { ErrorSchema, OrderInputSchema, OrderItemSchema, OrderSchema } from './schemas.js';
+import type { ReadinessCheck } from './readiness.js';
 
 export interface ApiDeps {
   checkout: Checkout;
   store: OrderStore;
   telemetry: Telemetry;
   logger: FastifyBaseLogger;
+  /** What GET /ready reports; without it /ready answers 200 whenever the process answers. */
+  readiness?: ReadinessCheck;
 }
 
 export interface ApiOptions {
@@ -86,23 +88,16 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}): Promise
     reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${path}; see /docs` });
   });
 
-  for (const schema of [OrderItemSchema, OrderInputSchema, OrderSchema, ErrorSchema]) app.addSchema(schema);
-
+  addSharedSchemas(app);
   if (options.docs ?? true) {
-    await app.register(swagger, {
-      openapi: {
-        info: {
-          title: 'flashsale',
-          description: 'Flash-sale checkout: synchronous (pays inline) and asynchronous (202, pays in the background).',
-          version: '0.1.0',
-        },
-      },
-      refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
-    });
-    await app.register(swaggerUi, { routePrefix: '/docs' });
+    await registerOpenApi(app, { version: VERSION });
+    await registerDocsUi(app);
   }
 
-  await app.register(opsRoutes, { telemetry: deps.telemetry });
+  await app.register(opsRoutes, {
+    telemetry: deps.telemetry,
+    ...(deps.readiness ? { readiness: deps.readiness } : {}),
+  });
   if (options.orders ?? true)
     await app.register(orderRoutes, {
       checkout: deps.checkout,

@@ -1,5 +1,10 @@
 import type { ServerResponse } from 'node:http';
+import helmet from '@fastify/helmet';
 import type { FastifyPluginAsync } from 'fastify';
+import { Gauge } from 'prom-client';
+import { hidden } from '../api/openapi.js';
+import { HTML_SECURITY_HEADERS } from '../api/security-headers.js';
+import { counterFrom } from '../telemetry/prometheus.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { loadDashboardAssets } from './assets.js';
 import { DashboardSampler, type SamplerOptions } from './sampler.js';
@@ -7,6 +12,12 @@ import { DashboardSampler, type SamplerOptions } from './sampler.js';
 export interface DashboardOptions extends SamplerOptions {
   /** Answer `GET /` with a redirect to /dashboard. Default true. */
   redirectRoot?: boolean;
+  /**
+   * Bytes the server may hold for one event-stream client that does not read
+   * (beyond what the kernel's socket buffers took); past it the client is
+   * dropped and may reconnect. Default 262144 (256 KiB: minutes of readings).
+   */
+  maxBufferedBytes?: number;
 }
 
 /**
@@ -20,26 +31,31 @@ export function dashboardRoutes(deps: { telemetry: Telemetry }, options: Dashboa
     const { page, files } = loadDashboardAssets();
     const sampler = new DashboardSampler(deps.telemetry, options);
     const streams = new Set<ServerResponse>();
-    const hidden = { schema: { hide: true } };
+    const maxBufferedBytes = options.maxBufferedBytes ?? 262_144;
+    let dropped = 0;
+    figures(deps.telemetry, { clients: () => streams.size, dropped: () => dropped });
+    // The page where the admin token is typed: no framing, no script or connection but this server's.
+    await app.register(helmet, HTML_SECURITY_HEADERS);
+    const hide = hidden('the live dashboard: an HTML page and its own files, not part of the API');
 
     if (options.redirectRoot ?? true) {
-      app.get('/', hidden, async (_request, reply) => reply.redirect('/dashboard'));
+      app.get('/', hide, async (_request, reply) => reply.redirect('/dashboard'));
     }
-    app.get('/dashboard', hidden, async (_request, reply) => reply.type(page.type).send(page.body));
-    app.get<{ Params: { file: string } }>('/dashboard/assets/:file', hidden, async (request, reply) => {
+    app.get('/dashboard', hide, async (_request, reply) => reply.type(page.type).send(page.body));
+    app.get<{ Params: { file: string } }>('/dashboard/assets/:file', hide, async (request, reply) => {
       const asset = files.get(request.params.file);
       if (!asset) {
         return reply.code(404).send({ error: 'not_found', message: `no dashboard asset ${request.params.file}` });
       }
       return reply.type(asset.type).header('cache-control', 'public, max-age=3600').send(asset.body);
     });
-    app.get('/dashboard/history', hidden, async () => ({
+    app.get('/dashboard/history', hide, async () => ({
       interval_ms: sampler.intervalMs,
       points: sampler.points(),
       stats: sampler.lastStats() ?? null,
     }));
 
-    app.get('/dashboard/events', hidden, (request, reply) => {
+    app.get('/dashboard/events', hide, (request, reply) => {
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -54,19 +70,33 @@ export function dashboardRoutes(deps: { telemetry: Telemetry }, options: Dashboa
         res.end();
         return;
       }
-      const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      let unsubscribe: (() => void) | undefined;
+      const forget = () => {
+        unsubscribe?.();
+        streams.delete(res);
+      };
+      const send = (event: string, data: unknown) => {
+        // What the client has not taken yet stays in this process: a client that stopped reading is
+        // dropped (a reset frees the kernel's buffers too) rather than buffered without end.
+        if (res.writableLength > maxBufferedBytes) {
+          dropped++;
+          forget();
+          request.log.warn({ buffered: res.writableLength }, 'dashboard stream dropped: the client is not reading');
+          res.socket ? res.socket.resetAndDestroy() : res.destroy();
+          return;
+        }
+        res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      };
       res.write('retry: 1000\n\n');
       send('history', {
         interval_ms: sampler.intervalMs,
         points: sampler.points(),
         stats: sampler.lastStats() ?? null,
       });
-      const unsubscribe = sampler.subscribe((point, stats) => send('sample', { point, stats }));
+      if (res.destroyed) return;
+      unsubscribe = sampler.subscribe((point, stats) => send('sample', { point, stats }));
       streams.add(res);
-      request.raw.on('close', () => {
-        unsubscribe();
-        streams.delete(res);
-      });
+      request.raw.on('close', forget);
     });
 
     // Open streams would otherwise keep the server from closing.
@@ -77,4 +107,22 @@ export function dashboardRoutes(deps: { telemetry: Telemetry }, options: Dashboa
     app.addHook('onClose', async () => sampler.stop());
     sampler.start();
   };
+}
+
+/** /stats `dashboard` and its metrics: streams open now, and dropped for falling behind. */
+function figures(telemetry: Telemetry, read: { clients: () => number; dropped: () => number }): void {
+  telemetry.addSection('dashboard', () => ({ clients: read.clients(), dropped: read.dropped() }));
+  new Gauge({
+    name: 'flashsale_dashboard_clients',
+    help: 'Live dashboard event streams open now',
+    registers: [telemetry.registry],
+    collect() {
+      this.set(read.clients());
+    },
+  });
+  counterFrom(telemetry.registry, {
+    name: 'flashsale_dashboard_clients_dropped_total',
+    help: 'Live dashboard event streams dropped because the client stopped reading',
+    read: read.dropped,
+  });
 }

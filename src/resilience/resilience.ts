@@ -9,13 +9,14 @@ import type { ResilienceSettings } from '../config/resilience-settings.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger, MessageBus, OrderStore, PaymentGateway } from '../core/ports.js';
 import { DeadLetters } from '../processor/dead-letters.js';
+import { counterFrom } from '../telemetry/prometheus.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { AdmissionControl } from './admission.js';
 import { BreakerGateway } from './breaker-gateway.js';
 import { ProcessingControl, type WorkerPool } from './processing-control.js';
 import { TokenBuckets } from './token-bucket.js';
 
-const BREAKER_STATES = { closed: 0, open: 1, 'half-open': 2 } as const;
+const BREAKER_STATES = ['closed', 'open', 'half-open'] as const;
 
 /**
  * The resilience features of one process, composed in two steps: `create`
@@ -138,37 +139,34 @@ export class Resilience {
     const registers = [telemetry.registry];
     const { breaker, admission, rateLimit } = this;
     telemetry.addSection('admission', () => admission.snapshot());
-    new Gauge({
-      name: 'flashsale_admission_decisions',
-      help: 'Sync requests admitted and refused by admission control since start',
-      labelNames: ['decision'],
-      registers,
-      collect() {
+    counterFrom(telemetry.registry, {
+      name: 'flashsale_admission_decisions_total',
+      help: 'Sync requests admitted and refused by admission control',
+      labelName: 'decision',
+      read: () => {
         const s = admission.snapshot();
-        this.set({ decision: 'admitted' }, s.admitted);
-        this.set({ decision: 'rejected' }, s.rejected);
+        return { admitted: s.admitted, rejected: s.rejected };
       },
     });
     telemetry.addSection('breaker', () => (breaker ? breaker.snapshot() : { enabled: false, state: 'closed' }));
     if (breaker) {
+      // One series per state, 1 for the current one: alerts and graphs need no magic numbers.
       new Gauge({
         name: 'flashsale_breaker_state',
-        help: 'Payment circuit breaker: 0 closed, 1 open, 2 half-open',
+        help: 'Payment circuit breaker: 1 for its current state (closed, open, half-open), 0 for the others',
+        labelNames: ['state'],
         registers,
         collect() {
-          this.set(BREAKER_STATES[breaker.state]);
+          for (const state of BREAKER_STATES) this.set({ state }, breaker.state === state ? 1 : 0);
         },
       });
-      new Gauge({
-        name: 'flashsale_breaker_events',
-        help: 'Payment circuit breaker events since start',
-        labelNames: ['event'],
-        registers,
-        collect() {
-          const s = breaker.snapshot();
-          for (const event of ['opened', 'failures', 'timeouts', 'short_circuited', 'called_off'] as const) {
-            this.set({ event }, s[event]);
-          }
+      counterFrom(telemetry.registry, {
+        name: 'flashsale_breaker_events_total',
+        help: 'Payment circuit breaker events (opened, failures, timeouts, short_circuited, called_off)',
+        labelName: 'event',
+        read: () => {
+          const { opened, failures, timeouts, short_circuited, called_off } = breaker.snapshot();
+          return { opened, failures, timeouts, short_circuited, called_off };
         },
       });
     }
@@ -185,6 +183,13 @@ export class Resilience {
         },
       });
     }
-    if (rateLimit) telemetry.addSection('rate_limit', () => rateLimit.snapshot());
+    if (rateLimit) {
+      telemetry.addSection('rate_limit', () => rateLimit.snapshot());
+      counterFrom(telemetry.registry, {
+        name: 'flashsale_rate_limited_total',
+        help: 'Order requests refused with 429 by the per-client rate limit',
+        read: () => rateLimit.snapshot().limited,
+      });
+    }
   }
 }

@@ -4,6 +4,7 @@ import type { BackoffOptions } from '../core/backoff.js';
 import type { DependencyHealth } from '../core/health.js';
 import type { MessageBus } from '../core/ports.js';
 import type { ProcessDeps } from '../processor/process-message.js';
+import { counterFrom } from '../telemetry/prometheus.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { createHandler, type SnsHandler } from './handler.js';
 import { PushDispatcher } from './push-dispatcher.js';
@@ -54,17 +55,25 @@ export class PushDelivery {
     telemetry.addSection('push', () => this.snapshot());
     const dispatcher = this.dispatcher;
     new Gauge({
-      name: 'flashsale_push_deliveries',
-      help: 'Push mode: invocations since start by outcome, and those in flight',
-      labelNames: ['outcome'],
+      name: 'flashsale_push_in_flight',
+      help: 'Push mode: handler invocations under way now',
       registers: [telemetry.registry],
       collect() {
+        this.set(dispatcher.stats().inFlight);
+      },
+    });
+    counterFrom(telemetry.registry, {
+      name: 'flashsale_push_deliveries_total',
+      help: 'Push mode: finished invocations by outcome (delivered, retried, dropped, failure_destination)',
+      labelName: 'outcome',
+      read: () => {
         const s = dispatcher.stats();
-        this.set({ outcome: 'in_flight' }, s.inFlight);
-        this.set({ outcome: 'delivered' }, s.delivered);
-        this.set({ outcome: 'retried' }, s.retried);
-        this.set({ outcome: 'dropped' }, s.dropped);
-        this.set({ outcome: 'failure_destination' }, s.sentToFailureDestination);
+        return {
+          delivered: s.delivered,
+          retried: s.retried,
+          dropped: s.dropped,
+          failure_destination: s.sentToFailureDestination,
+        };
       },
     });
   }

@@ -12,9 +12,7 @@ import { Notifier } from '../core/notifier.js';
 import type { OrderStore, PaymentGateway } from '../core/ports.js';
 import type { SimulatedGateway } from '../payment/simulated-gateway.js';
 import type { HandlerRuntime } from '../serverless/handler.js';
-import { VERSION } from '../version.js';
 import { type NodeContext, nodeContext, untilReachable } from './context.js';
-import { listen } from './listen.js';
 import { notifierOptions } from './options.js';
 import type { NodeExtras, RunningNode } from './order-node.js';
 import { openGateway, openSender, openStorage, type Storage } from './storage.js';
@@ -104,37 +102,16 @@ async function build(ctx: NodeContext, extras: NodeExtras): Promise<RunningGatew
     },
     close: () => releases.release(),
   };
-  if (role === 'gateway') return { ...base, role, ...(await serveGateway(ctx, storage, gateway as SimulatedGateway)) };
+  if (role === 'gateway') {
+    const { serveGateway } = await import('./gateway-role.js');
+    return { ...base, role, ...(await serveGateway(ctx, storage.ledger, gateway as SimulatedGateway)) };
+  }
   if (role === 'function') return { ...base, role, ...(await runtime(ctx, storage, gateway)) };
   const { store, bus } = storage;
   if (!store || !bus) throw new Error(`the ${role} role needs an order store and a bus`);
   const { startOrderNode } = await import('./order-node.js');
   const node = await startOrderNode({ ...ctx, role }, { ...storage, store, bus }, gateway, extras);
   return { ...base, ...node };
-}
-
-async function serveGateway(ctx: NodeContext, storage: Storage, gateway: SimulatedGateway) {
-  const { config, clock, logger, releases } = ctx;
-  const { buildGatewayServer } = await import('../payment/gateway-server.js');
-  const started = clock.monotonic();
-  const app = await buildGatewayServer({
-    gateway,
-    ledger: storage.ledger,
-    logger,
-    info: () => ({
-      service: 'flashsale',
-      version: VERSION,
-      role: 'gateway',
-      time_scale: config.timeScale,
-      uptime_ms: Math.round(clock.monotonic() - started),
-    }),
-  });
-  const { url, port } = await listen(app, config);
-  releases.defer('stop taking payments, drain within the grace period', () =>
-    Promise.race([app.close(), clock.sleepReal(config.shutdownGraceMs)]),
-  );
-  logger.info({ store: config.store, slots: config.payment.slots }, 'gateway started');
-  return { url, port, app, gateway };
 }
 
 async function runtime(ctx: NodeContext, storage: Storage, gateway: PaymentGateway): Promise<HandlerRuntime> {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { busProbe, outboxProbe, type Probe, Readiness, storeProbe } from '../api/readiness.js';
 import { buildApi } from '../api/server.js';
 import { Checkout } from '../core/checkout.js';
 import { Notifier } from '../core/notifier.js';
@@ -45,6 +46,8 @@ export interface RunningNode {
   resilience: Resilience;
   /** Heartbeat of this process and the sweeper of sync orders left by processes that died. */
   recovery: SyncRecovery;
+  /** What GET /ready reports: the store takes writes, the bus (or the outbox) answers, not shutting down. */
+  readiness: Readiness;
   /** Publishes outbox rows when the bus is not in the store's file. */
   relay?: OutboxRelay;
   /** The queue workers (serve and worker, unless push delivery replaces them). */
@@ -113,8 +116,20 @@ export async function startOrderNode(
     if (order.mode === 'async') telemetry.observeE2e(clock.now() - Date.parse(order.created_at));
   });
 
+  // Orders need the store and, to reach the queue, the outbox when there is one (the relay publishes it
+  // once the bus is back); a worker needs the bus it receives from. Each probe also tells the dependency
+  // health, so /ready and /stats `dependencies` agree.
+  const probes: Record<string, Probe> = { store: storeProbe(store) };
+  if (outbox && role !== 'worker') probes.outbox = outboxProbe(outbox);
+  else probes.bus = busProbe(bus, config.queue.name);
+  const readiness = new Readiness({
+    probes: Object.fromEntries(
+      Object.entries(probes).map(([name, probe]) => [name, (signal) => health.observe(name, probe(signal))]),
+    ),
+    logger,
+  });
   const app = await buildApi(
-    { checkout, store, telemetry, logger },
+    { checkout, store, telemetry, logger, readiness: readiness.check },
     {
       bodyLimitBytes: config.bodyLimitBytes,
       orders: role !== 'worker',
@@ -136,6 +151,8 @@ export async function startOrderNode(
   // Everything that takes work stops at once and drains within one grace period;
   // messages still being paid then are released for another worker.
   releases.defer('stop taking work, drain within the grace period, release unfinished messages', async () => {
+    // Not ready from the first moment, so a load balancer moves traffic elsewhere while this drains.
+    readiness.shutDown();
     const grace = config.shutdownGraceMs;
     await Promise.all([
       Promise.race([app.close(), clock.sleepReal(grace)]),
@@ -162,6 +179,7 @@ export async function startOrderNode(
     telemetry,
     resilience,
     recovery,
+    readiness,
     ...(relay ? { relay } : {}),
     ...(processor ? { processor } : {}),
     ...(push ? { push } : {}),

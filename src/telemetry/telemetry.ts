@@ -1,10 +1,11 @@
 import * as hdr from 'hdr-histogram-js';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
 import type { DependencyHealth } from '../core/health.js';
 import type { GatewayStats, MessageBus, OrderStore } from '../core/ports.js';
 import type { ProcessorStats } from '../processor/order-processor.js';
 import { unhandledRejections } from './process-faults.js';
+import { counterFrom, registerProcessMetrics, setCounter } from './prometheus.js';
 
 /** Where the figures of /stats and /metrics come from; absent parts are left out. */
 export interface StatsSources {
@@ -67,8 +68,15 @@ export class Telemetry {
 
   constructor(private readonly sources: StatsSources) {
     this.startedAt = sources.clock.monotonic();
-    const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'flashsale_' });
+    const registry = this.registry;
+    const registers = [registry];
+    registerProcessMetrics(registry);
+    new Gauge({
+      name: 'flashsale_build_info',
+      help: 'Always 1; its labels say which version and role this process runs',
+      labelNames: ['version', 'role'],
+      registers,
+    }).set({ version: sources.version, role: sources.role }, 1);
     this.m = {
       requests: new Counter({
         name: 'flashsale_http_requests_total',
@@ -97,45 +105,60 @@ export class Telemetry {
       }),
       queue: new Gauge({
         name: 'flashsale_queue_messages',
-        help: 'Messages in the order queue by state',
+        help: 'Messages in the order queue now, by state (visible, in_flight, dead_letter)',
         labelNames: ['queue', 'state'],
         registers,
       }),
-      orders: new Gauge({ name: 'flashsale_orders', help: 'Orders by status', labelNames: ['status'], registers }),
-      workers: new Gauge({
-        name: 'flashsale_workers',
-        help: 'Processor workers: target count and busy ones',
-        labelNames: ['state'],
+      orders: new Gauge({
+        name: 'flashsale_orders',
+        help: 'Orders in the store now, by status',
+        labelNames: ['status'],
         registers,
       }),
-      payments: new Gauge({ name: 'flashsale_payments_in_flight', help: 'Payments being carried out', registers }),
+      workersTarget: new Gauge({
+        name: 'flashsale_workers_target',
+        help: 'Processor workers that run now (the pool size)',
+        registers,
+      }),
+      workersBusy: new Gauge({
+        name: 'flashsale_workers_busy',
+        help: 'Processor workers handling a message now',
+        registers,
+      }),
+      payments: new Gauge({ name: 'flashsale_payments_in_flight', help: 'Payments being carried out now', registers }),
       paymentsWaiting: new Gauge({
         name: 'flashsale_payments_waiting',
-        help: 'Payments waiting for a provider slot',
+        help: 'Payments waiting for a provider slot now',
         registers,
       }),
-      paymentResults: new Gauge({
-        name: 'flashsale_payments',
-        help: 'Payments carried out since start, by result',
+      paymentResults: new Counter({
+        name: 'flashsale_payments_total',
+        help: 'Payments carried out by the provider, by result (approved, declined, error)',
         labelNames: ['result'],
         registers,
       }),
-      unhandledRejections: new Counter({
-        name: 'flashsale_unhandled_rejections_total',
-        help: 'Promise rejections nobody handled (bugs; the process logs each and keeps running)',
-        registers,
-        collect() {
-          this.reset();
-          this.inc(unhandledRejections());
-        },
-      }),
-      processed: new Gauge({
-        name: 'flashsale_orders_processed',
-        help: 'Orders the processor finished since start, by outcome',
+      processed: new Counter({
+        name: 'flashsale_orders_processed_total',
+        help: 'Orders the processor finished, by outcome (completed, failed)',
         labelNames: ['outcome'],
         registers,
       }),
+      retried: new Counter({
+        name: 'flashsale_messages_retried_total',
+        help: 'Queue messages released to be tried again after a failed payment',
+        registers,
+      }),
+      deadLettered: new Counter({
+        name: 'flashsale_messages_dead_lettered_total',
+        help: 'Queue messages moved to the dead-letter queue after their last receive',
+        registers,
+      }),
     };
+    counterFrom(registry, {
+      name: 'flashsale_unhandled_rejections_total',
+      help: 'Promise rejections nobody handled (bugs; the process logs each and keeps running)',
+      read: unhandledRejections,
+    });
     if (sources.health) this.dependencyGauge(sources.health);
   }
 
@@ -245,26 +268,33 @@ export class Telemetry {
       workers?: { target: number; busy: number };
       payments?: { in_flight: number; waiting: number; approved: number; declined: number; errors: number };
       orders: Record<string, number>;
-      processed?: Record<string, number>;
+      processed?: { completed: number; failed: number; retried: number; dead_lettered: number };
     };
+    const { m } = this;
     if (s.queue) {
-      this.m.queue.set({ queue: s.queue.name, state: 'visible' }, s.queue.visible);
-      this.m.queue.set({ queue: s.queue.name, state: 'in_flight' }, s.queue.in_flight);
-      this.m.queue.set({ queue: s.queue.name, state: 'dead_letter' }, s.queue.dead_letters);
+      m.queue.set({ queue: s.queue.name, state: 'visible' }, s.queue.visible);
+      m.queue.set({ queue: s.queue.name, state: 'in_flight' }, s.queue.in_flight);
+      m.queue.set({ queue: s.queue.name, state: 'dead_letter' }, s.queue.dead_letters);
     }
-    for (const [status, n] of Object.entries(s.orders)) this.m.orders.set({ status }, n);
+    for (const [status, n] of Object.entries(s.orders)) m.orders.set({ status }, n);
     if (s.workers) {
-      this.m.workers.set({ state: 'target' }, s.workers.target);
-      this.m.workers.set({ state: 'busy' }, s.workers.busy);
+      m.workersTarget.set(s.workers.target);
+      m.workersBusy.set(s.workers.busy);
     }
     if (s.payments) {
-      this.m.payments.set(s.payments.in_flight);
-      this.m.paymentsWaiting.set(s.payments.waiting);
-      for (const result of ['approved', 'declined', 'errors'] as const) {
-        this.m.paymentResults.set({ result }, s.payments[result]);
-      }
+      m.payments.set(s.payments.in_flight);
+      m.paymentsWaiting.set(s.payments.waiting);
+      setCounter(m.paymentResults, {
+        approved: s.payments.approved,
+        declined: s.payments.declined,
+        error: s.payments.errors,
+      });
     }
-    for (const [outcome, n] of Object.entries(s.processed ?? {})) this.m.processed.set({ outcome }, n);
+    if (s.processed) {
+      setCounter(m.processed, { completed: s.processed.completed, failed: s.processed.failed });
+      setCounter(m.retried, s.processed.retried);
+      setCounter(m.deadLettered, s.processed.dead_lettered);
+    }
     return this.registry.metrics();
   }
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Contract, recordExchanges } from '../support/contract.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 const valid = { customer_id: 1234, items: [{ product_id: 'FLASH-001', quantity: 1, price: 29.99 }] };
@@ -189,8 +190,10 @@ const cases: Case[] = [
 
 describe('bad input answers a 4xx naming the problem and stores nothing', () => {
   let service: TestService;
+  // Every answer these tests get is checked against the OpenAPI document at the end.
+  const recorder = recordExchanges();
   before(async () => {
-    service = await startTestService({ timeScale: 0.001, workers: 1 });
+    service = await startTestService({ timeScale: 0.001, workers: 1 }, { plugins: [recorder.plugin] });
   });
   after(async () => service.stop());
 
@@ -237,5 +240,10 @@ describe('bad input answers a 4xx naming the problem and stores nothing', () => 
     });
     assert.equal(response.status, 202);
     assert.equal((await service.store.counts()).orders, 1);
+  });
+
+  test('every answer above matches the OpenAPI document (status, body, headers)', async () => {
+    assert.ok(recorder.exchanges.length >= 5, `answers recorded: ${recorder.exchanges.length}`);
+    (await Contract.load(service.url)).assertAll(recorder.exchanges);
   });
 });

@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Contract, recordExchanges } from '../support/contract.js';
 import { postJson, sampleOrder } from '../support/orders.js';
 import { startTestService, type TestService, waitFor } from '../support/service.js';
 
 describe('Idempotency-Key: a repeat returns the original order and never charges twice', () => {
   let service: TestService;
+  // Every answer these tests get is checked against the OpenAPI document at the end.
+  const recorder = recordExchanges();
   before(async () => {
-    service = await startTestService({ timeScale: 0.01, workers: 5, payment: { latencyMs: 3000, slots: 1 } });
+    service = await startTestService(
+      { timeScale: 0.01, workers: 5, payment: { latencyMs: 3000, slots: 1 } },
+      { plugins: [recorder.plugin] },
+    );
   });
   after(async () => service.stop());
 
@@ -55,5 +61,10 @@ describe('Idempotency-Key: a repeat returns the original order and never charges
     });
     assert.equal(onSync.status, 422, 'one key cannot name an async and a sync order');
     assert.deepEqual((await service.store.counts()).orders, before.orders);
+  });
+
+  test('every answer above matches the OpenAPI document (status, body, headers)', async () => {
+    assert.ok(recorder.exchanges.length >= 5, `answers recorded: ${recorder.exchanges.length}`);
+    (await Contract.load(service.url)).assertAll(recorder.exchanges);
   });
 });

@@ -70,6 +70,10 @@ describe('dashboard in a browser', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
+    // The page runs under its Content-Security-Policy: anything it refuses is a bug of the page or the policy.
+    page.on('console', (message) => {
+      if (/Content.Security.Policy/i.test(message.text())) errors.push(message.text());
+    });
     const blocked: string[] = [];
     await page.route('**/*', (route) => {
       const url = route.request().url();
@@ -78,8 +82,9 @@ describe('dashboard in a browser', () => {
       return route.abort();
     });
 
-    await page.goto(`${service.url}/`);
+    const response = await page.goto(`${service.url}/`);
     assert.equal(new URL(page.url()).pathname, '/dashboard');
+    assert.match((await response?.allHeaders())?.['content-security-policy'] ?? '', /frame-ancestors 'none'/);
     await page.waitForSelector('#status[data-state="live"]', { timeout: 10_000 });
     await page.waitForFunction(
       () => (window as unknown as DashboardWindow).flashsale.charts.queue !== undefined,

@@ -54,6 +54,30 @@ describe('dashboard routes', () => {
   });
   after(() => service.stop());
 
+  test('HTML pages carry a CSP that allows only their own scripts and forbids framing; the API does not', async () => {
+    for (const path of ['/dashboard', '/docs']) {
+      const response = await fetch(`${service.url}${path}`);
+      assert.equal(response.status, 200, path);
+      assert.match(response.headers.get('content-type') ?? '', /^text\/html/);
+      const csp = response.headers.get('content-security-policy') ?? '';
+      assert.match(csp, /(^|;)script-src 'self'(;|$)/, `${path}: ${csp}`);
+      assert.match(csp, /frame-ancestors 'none'/, path);
+      assert.match(csp, /object-src 'none'/, path);
+      assert.equal(response.headers.get('x-frame-options'), 'DENY', path);
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff', path);
+      assert.equal(response.headers.get('referrer-policy'), 'no-referrer', path);
+      await response.arrayBuffer();
+    }
+    assert.match(
+      (await fetch(`${service.url}/dashboard`)).headers.get('content-security-policy') ?? '',
+      /style-src 'self'(;|$)/,
+      'the dashboard allows no inline style either',
+    );
+    const order = await postJson(`${service.url}/orders/async`, sampleOrder());
+    assert.equal(order.status, 202);
+    assert.equal(order.headers.get('content-security-policy'), null, 'JSON answers stay lean');
+  });
+
   test('HEAD on the event stream answers its headers and ends', async () => {
     const response = await fetch(`${service.url}/dashboard/events`, {
       method: 'HEAD',

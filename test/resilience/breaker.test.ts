@@ -178,8 +178,9 @@ describe('circuit breaker around the payment gateway', () => {
       assert.equal(await service.ledger.count(), 30, 'each order charged once');
       assert.equal(service.processor.stats().target, 5, 'the worker count is back');
       const metrics = await (await fetch(`${service.url}/metrics`)).text();
-      assert.match(metrics, /^flashsale_breaker_state 0$/m);
-      assert.match(metrics, /^flashsale_breaker_events\{event="opened"\} [4-9]\d*$/m);
+      assert.match(metrics, /^flashsale_breaker_state\{state="closed"\} 1$/m);
+      assert.match(metrics, /^flashsale_breaker_state\{state="open"\} 0$/m);
+      assert.match(metrics, /^flashsale_breaker_events_total\{event="opened"\} [4-9]\d*$/m);
     } finally {
       await service.stop();
     }
