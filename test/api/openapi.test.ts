@@ -88,6 +88,7 @@ describe('the OpenAPI document', () => {
     const async = document.paths['/orders/async']?.post as Operation;
     assert.deepEqual(Object.keys(sync.responses).sort(), [
       '200',
+      '202',
       '400',
       '402',
       '413',
