@@ -12,6 +12,15 @@ export interface SubmitOptions {
   signal?: AbortSignal;
 }
 
+export interface CheckoutOptions {
+  /**
+   * A sync order whose client gave up keeps its place in the payment line and is
+   * paid for nobody, as the study's Go handler did (it kept sleeping). Off: it
+   * leaves the line unpaid. Default (settings table): off.
+   */
+  holdAbandonedPayments: boolean;
+}
+
 export type SubmitResult =
   | { kind: 'accepted'; order: Order; replayed: boolean }
   | { kind: 'completed'; order: Order; replayed: boolean }
@@ -36,6 +45,7 @@ export class Checkout {
       clock: Clock;
       newId?: () => string;
     },
+    private readonly options: CheckoutOptions,
   ) {}
 
   async submitAsync(input: OrderInput, options: SubmitOptions = {}): Promise<SubmitResult> {
@@ -52,7 +62,8 @@ export class Checkout {
     const outcome = await store.accept({ order, ...keyOf(options), publish: false });
     if (outcome.kind === 'conflict') return outcome;
     if (outcome.kind === 'replayed') return this.replay(outcome.order, options.signal);
-    const payment = this.pay(outcome.order, started, options.signal);
+    // Holding: the client's leaving does not reach the gateway, so the order keeps its place in the line.
+    const payment = this.pay(outcome.order, started, this.options.holdAbandonedPayments ? undefined : options.signal);
     this.syncInFlight.set(order.order_id, payment);
     try {
       return await payment;

@@ -83,7 +83,10 @@ export async function startNode(
   const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, notifierOptions(config));
   // Breaker, admission control, rate limit, processing control and autoscaler, as in serve.
   const resilience = new Resilience({ gateway, clock, logger }, config);
-  const checkout = new Checkout({ store, gateway: resilience.gateway, notifier, clock });
+  const checkout = new Checkout(
+    { store, gateway: resilience.gateway, notifier, clock },
+    { holdAbandonedPayments: config.holdAbandonedPayments },
+  );
   const relay = outbox
     ? new OutboxRelay({ outbox, bus, clock, logger, health }, outboxRelayOptions(config))
     : undefined;

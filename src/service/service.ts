@@ -84,7 +84,10 @@ export async function startService(
   const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, notifierOptions(config));
   // Checkout and processor pay through the circuit breaker when it is on.
   const resilience = new Resilience({ gateway, clock, logger }, config);
-  const checkout = new Checkout({ store, gateway: resilience.gateway, notifier, clock });
+  const checkout = new Checkout(
+    { store, gateway: resilience.gateway, notifier, clock },
+    { holdAbandonedPayments: config.holdAbandonedPayments },
+  );
   const processor = new OrderProcessor(
     { store, bus, gateway: resilience.gateway, notifier, clock, logger, health },
     processorOptions(config),
