@@ -190,12 +190,18 @@ export interface StudyComparison {
   modelRuns: number;
   repeats: StudyRepeat[];
   rows: StudyRow[];
-  /** The same model with each request sent to a task picked at random: what an uneven balancer does. */
-  randomBalancer?: {
-    failuresMean: number;
-    failuresMax: number;
-    /** Share of modelled runs with at least the seed's failures, and their mean median response. */
-    shareAtSeedFailures: number;
-    medianAtSeedFailuresMs: number | null;
-  };
+  /** The normal run under two imbalances that make timeouts: a random balancer, and old work in one line. */
+  imbalances?: { randomBalancer: ModelSummary; leftoverWork: ModelSummary & { backlogMs: number } };
+}
+
+/** Means over modelled runs of one variant. */
+export interface ModelSummary {
+  failuresMean: number;
+  failuresMax: number;
+  successesMean: number;
+  /** Mean response of the successful requests, and median response, ms. */
+  successAvgMs: number;
+  medianMs: number;
+  /** Share of runs with at least the seed's failures. */
+  shareAtSeedFailures: number;
 }

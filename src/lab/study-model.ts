@@ -27,6 +27,8 @@ export interface StudyModelParams {
   balancer: 'round-robin' | 'random';
   /** The study's handler: an abandoned request keeps its place in the line and is paid. */
   holdAbandoned: boolean;
+  /** Work already in each task's line at the start, ms (abandoned payments of an earlier run). Default none. */
+  backlogMs?: readonly number[];
   seed: number;
 }
 
@@ -39,6 +41,8 @@ export interface ModelRun {
   minMs: number;
   maxMs: number;
   medianMs: number;
+  /** Mean response of the successful requests. */
+  successAvgMs: number;
   /** When the last counted answer came, ms from the start (Locust's requests/s denominator). */
   lastAnswerMs: number;
 }
@@ -106,6 +110,7 @@ export function simulateStudyRun(params: StudyModelParams): ModelRun {
   const lines: Req[][] = Array.from({ length: tasks }, () => []);
   const busy: boolean[] = Array.from({ length: tasks }, () => false);
   const latencies: number[] = [];
+  let successTotal = 0;
   let failures = 0;
   let lastAnswer = 0;
   let turn = 0;
@@ -122,7 +127,8 @@ export function simulateStudyRun(params: StudyModelParams): ModelRun {
     req.settled = true;
     if (now > runTimeMs && load.kind === 'closed') return;
     latencies.push(now - req.sent);
-    if (!ok) failures++;
+    if (ok) successTotal += now - req.sent;
+    else failures++;
     lastAnswer = Math.max(lastAnswer, now);
   };
   const pause = (user: number, now: number) => {
@@ -138,6 +144,11 @@ export function simulateStudyRun(params: StudyModelParams): ModelRun {
     agenda.push({ at: now + timeoutMs, kind: 'timeout', req });
   };
 
+  (params.backlogMs ?? []).forEach((ms, task) => {
+    if (ms <= 0 || task >= tasks) return;
+    busy[task] = true;
+    agenda.push({ at: ms, kind: 'paid', task, req: { user: -1, sent: 0, task, settled: true } });
+  });
   if (load.kind === 'closed') {
     const perStep = Math.max(1, Math.floor(load.spawnRate));
     const stepMs = (1000 * perStep) / load.spawnRate;
@@ -175,6 +186,7 @@ export function simulateStudyRun(params: StudyModelParams): ModelRun {
     maxMs: sorted.at(-1) ?? 0,
     // The value at or below which half the requests fall, as the load generator's histogram reports it.
     medianMs: sorted[Math.max(0, Math.ceil(n / 2) - 1)] ?? 0,
+    successAvgMs: n > failures ? successTotal / (n - failures) : 0,
     lastAnswerMs: lastAnswer,
   };
 }

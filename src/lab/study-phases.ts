@@ -19,13 +19,14 @@ import {
   compareRows,
   figuresOfLoad,
   figuresOfModel,
+  type ModelSummary,
   SEED_FIGURES,
   type StudyComparison,
   type StudyFigures,
   type StudyKind,
   type StudyRepeat,
 } from './study-figures.js';
-import { modelRuns, type StudyLoad, type StudyModelParams } from './study-model.js';
+import { type ModelRun, modelRuns, type StudyLoad, type StudyModelParams } from './study-model.js';
 
 /** Both of the seed's runs lasted 30 s (the brief's flash scenario is 60 s; the seed ran 30). */
 export const STUDY_RUN_TIME_MS = 30_000;
@@ -197,7 +198,7 @@ export async function studyPhase(ctx: LabContext, kind: StudyKind): Promise<Phas
   const model = modelRuns(params, MODEL_RUNS).map((r) => figuresOfModel(r, open, STUDY_RUN_TIME_MS));
   const rows = compareRows(kind, runs, model, params.timeoutMs);
   const study: StudyComparison = { kind, tasks: spec.tasks, modelRuns: MODEL_RUNS, repeats, rows };
-  if (kind === 'normal') study.randomBalancer = randomBalancer(params);
+  if (kind === 'normal') study.imbalances = imbalances(params);
   const figures: Figure[] = rows.map((row) => ({
     name: row.name,
     unit: row.unit,
@@ -229,16 +230,27 @@ function formatSpread(row: { min: number; max: number; unit: string }): string {
   return `runs ${round(row.min, digits)}–${round(row.max, digits)}`;
 }
 
-/** The normal run under a balancer that picks a task at random for each request. */
-function randomBalancer(params: Omit<StudyModelParams, 'seed'>): StudyComparison['randomBalancer'] {
+/** Work left in one task's line at the start (two abandoned payments of an earlier run, say), study ms. */
+const LEFTOVER_WORK_MS = 6000;
+
+function summarize(runs: readonly ModelRun[]): ModelSummary {
   const seedFailures = SEED_FIGURES.normal.failures ?? 0;
-  const runs = modelRuns({ ...params, balancer: 'random' }, MODEL_RUNS);
-  const failures = runs.map((r) => r.failures);
-  const atSeed = runs.filter((r) => r.failures >= seedFailures);
+  const avg = (f: (r: ModelRun) => number) => runs.reduce((a, r) => a + f(r), 0) / runs.length;
   return {
-    failuresMean: failures.reduce((a, b) => a + b, 0) / runs.length,
-    failuresMax: Math.max(...failures),
-    shareAtSeedFailures: atSeed.length / runs.length,
-    medianAtSeedFailuresMs: atSeed.length ? atSeed.reduce((a, r) => a + r.medianMs, 0) / atSeed.length : null,
+    failuresMean: avg((r) => r.failures),
+    failuresMax: Math.max(...runs.map((r) => r.failures)),
+    successesMean: avg((r) => r.successes),
+    successAvgMs: avg((r) => r.successAvgMs),
+    medianMs: avg((r) => r.medianMs),
+    shareAtSeedFailures: runs.filter((r) => r.failures >= seedFailures).length / runs.length,
+  };
+}
+
+/** The normal run under two imbalances: a task picked at random per request, and old work in one line. */
+function imbalances(params: Omit<StudyModelParams, 'seed'>): StudyComparison['imbalances'] {
+  const leftover = modelRuns({ ...params, backlogMs: [LEFTOVER_WORK_MS] }, MODEL_RUNS);
+  return {
+    randomBalancer: summarize(modelRuns({ ...params, balancer: 'random' }, MODEL_RUNS)),
+    leftoverWork: { ...summarize(leftover), backlogMs: LEFTOVER_WORK_MS },
   };
 }
