@@ -1,6 +1,13 @@
 import { Command, Option } from 'commander';
 import { ParseError, parseDuration, parseNumber } from '../config/parse.js';
-import { LAB_DEFAULTS, type LabOptions, LabUsageError, PHASE_GROUPS, PHASE_IDS } from '../lab/options.js';
+import {
+  LAB_DEFAULTS,
+  type LabOptions,
+  LabUsageError,
+  PHASE_GROUPS,
+  PHASE_IDS,
+  STUDY_PHASE_IDS,
+} from '../lab/options.js';
 import { runLab } from '../lab/run-lab.js';
 
 interface LabFlags {
@@ -17,6 +24,9 @@ interface LabFlags {
   port?: string;
   seed?: string;
   warmUp?: string;
+  deployment: string;
+  studyTasks?: string;
+  repeat?: string;
 }
 
 const whole = (text: string, flag: string, min = 0) => parseNumber(text, { integer: true, min, flag });
@@ -39,6 +49,12 @@ export function labOptionsFromFlags(flags: LabFlags): LabOptions {
   if (flags.port) options.port = parseNumber(flags.port, { integer: true, min: 0, max: 65535, flag: '--port' });
   if (flags.seed) options.seed = whole(flags.seed, '--seed');
   if (flags.warmUp) options.warmUpRequests = whole(flags.warmUp, '--warm-up');
+  if (flags.deployment !== 'lab' && flags.deployment !== 'study') {
+    throw new LabUsageError(`--deployment: expected lab or study, got "${flags.deployment}"`);
+  }
+  options.deployment = flags.deployment;
+  if (flags.studyTasks) options.studyTasks = whole(flags.studyTasks, '--study-tasks', 1);
+  if (flags.repeat) options.repeat = whole(flags.repeat, '--repeat', 1);
   return options;
 }
 
@@ -55,7 +71,24 @@ export function labCommand(): Command {
         String(LAB_DEFAULTS.timeScale),
       ),
     )
-    .addOption(new Option('--phases <list>', `comma-separated: ${PHASE_IDS.join(', ')}; or ${groups}`))
+    .addOption(
+      new Option(
+        '--deployment <kind>',
+        `lab: the phases below, one flashsale each; study: the study's own deployment and runs beside the seed's table (${STUDY_PHASE_IDS.join(', ')})`,
+      )
+        .choices(['lab', 'study'])
+        .default('lab'),
+    )
+    .addOption(
+      new Option(
+        '--phases <list>',
+        `comma-separated: ${PHASE_IDS.join(', ')}; or ${groups}; with --deployment study: ${STUDY_PHASE_IDS.join(', ')}`,
+      ),
+    )
+    .addOption(
+      new Option('--study-tasks <n>', 'study: flashsale tasks behind the round-robin balancer').default(undefined, '2'),
+    )
+    .addOption(new Option('--repeat <n>', 'study: runs of each phase, seeds seed, seed + 1, …').default(undefined, '5'))
     .addOption(new Option('-o, --out <dir>', 'folder for the reports and results').default(LAB_DEFAULTS.out))
     .addOption(new Option('--workers <list>', 'worker counts of the scaling phase').default(undefined, '1,5,20,100'))
     .addOption(new Option('--burst <duration>', 'flash sale fed to each worker count').default(undefined, '10s'))
@@ -87,7 +120,8 @@ Examples:
   flashsale lab                                   the whole study, a few minutes
   flashsale lab --phases sync                     the synchronous baseline only
   flashsale lab --phases scaling --workers 1,20   two worker counts
-  flashsale lab --port 8080                       and watch http://127.0.0.1:8080/dashboard`,
+  flashsale lab --port 8080                       and watch http://127.0.0.1:8080/dashboard
+  flashsale lab --deployment study                the seed's own figures: 2 tasks, 5 runs each, beside its table`,
     )
     .action(async (flags: LabFlags) => {
       let options: LabOptions;

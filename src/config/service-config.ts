@@ -41,6 +41,8 @@ export interface ServiceConfig extends ResilienceSettings {
     declineRate: number;
     errorRate: number;
   };
+  /** A sync order whose client gave up keeps its place in the payment line (the study's Go handler). */
+  holdAbandonedPayments: boolean;
   queue: {
     topic: string;
     name: string;

@@ -26,8 +26,14 @@ export type SubmitResult =
   | { kind: 'conflict'; orderId: string };
 
 export interface CheckoutOptions {
-  /** Simulated ms a repeated sync request waits for the first one's outcome when it names no deadline. Default 10000. */
-  replayDeadlineMs?: number;
+  /** Simulated ms a repeated sync request waits for the first one's outcome when it names no deadline (config: the admission deadline, 10000). */
+  replayDeadlineMs: number;
+  /**
+   * A sync order whose client gave up keeps its place in the payment line and is
+   * paid for nobody, as the study's Go handler did (it kept sleeping). Off: it
+   * leaves the line unpaid (config default off).
+   */
+  holdAbandonedPayments: boolean;
 }
 
 /**
@@ -40,7 +46,6 @@ export class Checkout {
   private readonly syncInFlight = new Map<string, Promise<SubmitResult>>();
   /** Sync orders this process pays, from before they are stored until they are settled. */
   private readonly paying = new Set<string>();
-  private readonly replayDeadlineMs: number;
 
   constructor(
     private readonly deps: {
@@ -52,10 +57,8 @@ export class Checkout {
       node?: string;
       newId?: () => string;
     },
-    options: CheckoutOptions = {},
-  ) {
-    this.replayDeadlineMs = options.replayDeadlineMs ?? 10_000;
-  }
+    private readonly options: CheckoutOptions,
+  ) {}
 
   /** Whether this process is paying the sync order now (sync recovery leaves it alone). */
   isPaying(orderId: string): boolean {
@@ -80,7 +83,9 @@ export class Checkout {
       const outcome = await store.accept({ order, ...keyOf(options), publish: false, ...owner });
       if (outcome.kind === 'conflict') return outcome;
       if (outcome.kind === 'replayed') return this.replay(outcome.order, options);
-      const payment = this.pay(outcome.order, started, options.signal);
+      // Holding: the client's leaving does not reach the gateway, so the order keeps its place in the line.
+      const signal = this.options.holdAbandonedPayments ? undefined : options.signal;
+      const payment = this.pay(outcome.order, started, signal);
       this.syncInFlight.set(order.order_id, payment);
       try {
         return await payment;
@@ -122,7 +127,7 @@ export class Checkout {
   private async replay(order: Order, options: SubmitOptions): Promise<SubmitResult> {
     const { clock, store } = this.deps;
     const { signal } = options;
-    const until = clock.monotonic() + clock.scale(options.deadlineMs ?? this.replayDeadlineMs);
+    const until = clock.monotonic() + clock.scale(options.deadlineMs ?? this.options.replayDeadlineMs);
     let current = order;
     const running = this.syncInFlight.get(order.order_id);
     if (running && !isFinal(current.status)) {

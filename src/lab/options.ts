@@ -30,6 +30,17 @@ export interface LabOptions {
   seed?: number;
   /** Requests a throwaway service answers first so the measured one runs compiled code. Default 3000. */
   warmUpRequests?: number;
+  /**
+   * `lab`: the phases above, each on one flashsale. `study`: the study's own
+   * deployment (study-normal, study-flash, sister-flash): flashsale tasks behind
+   * a round-robin balancer, each with one payment slot, holding abandoned
+   * payments, repeated, beside the seed's table. Default lab.
+   */
+  deployment?: 'lab' | 'study';
+  /** Tasks behind the balancer in study-normal and study-flash (the study: 2). Default 2. */
+  studyTasks?: number;
+  /** Runs of each study phase, seeds seed, seed + 1, …; study deployment only. Default 5. */
+  repeat?: number;
   /** How the run was started, as the report quotes it. Default "flashsale lab". */
   command?: string;
 }
@@ -37,7 +48,9 @@ export interface LabOptions {
 export type ResolvedLabOptions = Required<Omit<LabOptions, 'phases' | 'command'>> & { phases: PhaseId[] };
 
 export const PHASE_IDS = ['sync-normal', 'sync-flash', 'async-flash', 'scaling', 'min-workers', 'autoscaler'] as const;
-export type PhaseId = (typeof PHASE_IDS)[number];
+/** The study's deployment (`--deployment study`): the seed's two runs and the sister report's case. */
+export const STUDY_PHASE_IDS = ['study-normal', 'study-flash', 'sister-flash'] as const;
+export type PhaseId = (typeof PHASE_IDS)[number] | (typeof STUDY_PHASE_IDS)[number];
 
 /** Names that select several phases at once. */
 export const PHASE_GROUPS: Record<string, PhaseId[]> = {
@@ -60,32 +73,46 @@ export const LAB_DEFAULTS = {
   port: 0,
   seed: 1,
   warmUpRequests: 3000,
+  deployment: 'lab',
+  studyTasks: 2,
+  repeat: 5,
 } as const;
 
 export class LabUsageError extends Error {}
 
-/** Expands group names, keeps the study's order, rejects unknown names. */
-export function selectPhases(names: readonly string[] | undefined): PhaseId[] {
-  if (!names || names.length === 0) return [...PHASE_IDS];
+/** Expands group names, keeps the study's order, rejects names the deployment does not run. */
+export function selectPhases(names: readonly string[] | undefined, deployment: 'lab' | 'study' = 'lab'): PhaseId[] {
+  const ids: readonly PhaseId[] = deployment === 'study' ? STUDY_PHASE_IDS : PHASE_IDS;
+  const groups: Record<string, readonly PhaseId[]> = deployment === 'study' ? { all: ids } : PHASE_GROUPS;
+  if (!names || names.length === 0) return [...ids];
   const chosen = new Set<PhaseId>();
   for (const raw of names.flatMap((n) => n.split(','))) {
     const name = raw.trim();
     if (!name) continue;
-    const group = PHASE_GROUPS[name];
+    const group = groups[name];
     if (group) for (const id of group) chosen.add(id);
-    else if ((PHASE_IDS as readonly string[]).includes(name)) chosen.add(name as PhaseId);
+    else if ((ids as readonly string[]).includes(name)) chosen.add(name as PhaseId);
     else {
-      const known = [...PHASE_IDS, ...Object.keys(PHASE_GROUPS)].join(', ');
-      throw new LabUsageError(`--phases: unknown phase "${name}" (choose from ${known})`);
+      const known = [...ids, ...Object.keys(groups)].join(', ');
+      throw new LabUsageError(
+        `--phases: unknown phase "${name}" for --deployment ${deployment} (choose from ${known})`,
+      );
     }
   }
-  return PHASE_IDS.filter((id) => chosen.has(id));
+  return ids.filter((id) => chosen.has(id));
 }
 
 export function resolveLabOptions(options: LabOptions = {}): ResolvedLabOptions {
+  const deployment = options.deployment ?? LAB_DEFAULTS.deployment;
+  if (deployment !== 'lab' && deployment !== 'study') {
+    throw new LabUsageError(`--deployment: expected lab or study, got "${deployment}"`);
+  }
+  if (deployment === 'lab' && (options.repeat !== undefined || options.studyTasks !== undefined)) {
+    throw new LabUsageError('--repeat and --study-tasks apply to --deployment study only');
+  }
   const resolved: ResolvedLabOptions = {
     timeScale: options.timeScale ?? LAB_DEFAULTS.timeScale,
-    phases: selectPhases(options.phases),
+    phases: selectPhases(options.phases, deployment),
     out: options.out ?? LAB_DEFAULTS.out,
     paymentLatencyMs: options.paymentLatencyMs ?? LAB_DEFAULTS.paymentLatencyMs,
     workerCounts: options.workerCounts ?? [...LAB_DEFAULTS.workerCounts],
@@ -98,6 +125,9 @@ export function resolveLabOptions(options: LabOptions = {}): ResolvedLabOptions 
     port: options.port ?? LAB_DEFAULTS.port,
     seed: options.seed ?? LAB_DEFAULTS.seed,
     warmUpRequests: options.warmUpRequests ?? LAB_DEFAULTS.warmUpRequests,
+    deployment,
+    studyTasks: options.studyTasks ?? LAB_DEFAULTS.studyTasks,
+    repeat: options.repeat ?? LAB_DEFAULTS.repeat,
   };
   check('--time-scale', resolved.timeScale, { positive: true, max: 1 });
   if (resolved.workerCounts.length === 0)
@@ -114,6 +144,8 @@ export function resolveLabOptions(options: LabOptions = {}): ResolvedLabOptions 
   }
   check('--resolution', resolved.searchResolution, { integer: true, min: 1 });
   check('--port', resolved.port, { integer: true, min: 0, max: 65535 });
+  check('--study-tasks', resolved.studyTasks, { integer: true, min: 1, max: 16 });
+  check('--repeat', resolved.repeat, { integer: true, min: 1 });
   return resolved;
 }
 

@@ -9,6 +9,7 @@ import { type Chart, type ReportDocument, renderHtml, renderMarkdown, STUDY_CAPA
 import { runView } from '../report/view.js';
 import { autoscalerCharts, probeChart, queueChart, scalingQueueChart, scalingRateChart } from './lab-charts.js';
 import type { Figure, LabResult, PhaseResult } from './results.js';
+import { studySections } from './study-report.js';
 
 function value(v: number | null | undefined, unit: string): string {
   if (v === null || v === undefined) return '—';
@@ -121,13 +122,17 @@ export function labDocument(
   command: string,
 ): ReportDocument {
   const byGroup = (group: string) => result.phases.filter((phase) => phase.group === group);
-  const summary = result.phases.flatMap((phase) =>
-    phase.figures
-      .filter((f) => f.theory !== null || f.seed !== undefined || f.verdict)
-      .map((f) => ({ ...f, phase: phase.id })),
-  );
-  const sections: Section[] = [
-    {
+  // The study's deployment has its own section, the seed's table beside the lab's.
+  const sections: Section[] = studySections(result.phases, result.paymentLatencyMs);
+  const summary = result.phases
+    .filter((phase) => !phase.study)
+    .flatMap((phase) =>
+      phase.figures
+        .filter((f) => f.theory !== null || f.seed !== undefined || f.verdict)
+        .map((f) => ({ ...f, phase: phase.id })),
+    );
+  if (summary.length > 0 || sections.length === 0) {
+    sections.push({
       id: 'summary',
       title: 'Measured vs theory',
       blocks: [
@@ -137,8 +142,10 @@ export function labDocument(
         ),
         figureTable(summary, 'phase'),
       ],
-    },
-  ];
+    });
+  } else {
+    sections.splice(1, 0, { id: 'units', title: 'Units', blocks: [p(result.units)] });
+  }
   const simple = (id: string, title: string, phases: PhaseResult[], offset: number) => {
     if (phases.length === 0) return;
     const blocks = phases.flatMap((phase, i) => [

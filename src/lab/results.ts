@@ -2,6 +2,7 @@
 import type { LoadTestResult } from '../loadtest/index.js';
 import type { PhaseId } from './options.js';
 import type { QueuePoint } from './stats-sampler.js';
+import type { StudyComparison } from './study-figures.js';
 
 export const LAB_SCHEMA = 'flashsale.lab/v1';
 
@@ -82,6 +83,8 @@ export interface PhaseResult {
   probes?: Probe[];
   /** Worker counts the service ran at, when the autoscaler moved them. */
   skipped?: string;
+  /** The study's deployment: the seed's table beside the repeats. */
+  study?: StudyComparison;
   notes: string[];
   /** Files written for this phase, relative to the lab folder. */
   files: string[];

@@ -16,6 +16,7 @@ import { type LabOptions, type PhaseId, type ResolvedLabOptions, resolveLabOptio
 import { writeReports } from './report.js';
 import { LAB_SCHEMA, type LabResult, type PhaseResult, type PhaseRun, UNITS_RULE } from './results.js';
 import type { QueuePoint } from './stats-sampler.js';
+import { studyPhase } from './study-phases.js';
 import { minWorkersPhase, scalingPhase } from './worker-phases.js';
 
 export interface LabHooks {
@@ -73,6 +74,12 @@ async function runStep(ctx: LabContext, step: Step): Promise<PhaseRun> {
       return minWorkersPhase(ctx);
     case 'autoscaler':
       return autoscalerPhase(ctx);
+    case 'study-normal':
+      return studyPhase(ctx, 'normal');
+    case 'study-flash':
+      return studyPhase(ctx, 'flash');
+    case 'sister-flash':
+      return studyPhase(ctx, 'sister');
   }
 }
 
@@ -100,7 +107,8 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
       ctx.log(`[${i + 1}/${steps.length}] ${name}`);
       const { phase, loadtest } = await runStep(ctx, step);
       const base = join(phaseDir, phase.id);
-      phase.files = [`phases/${phase.id}.json`];
+      // A phase may have written files of its own (the study's runs).
+      phase.files = [`phases/${phase.id}.json`, ...phase.files];
       if (phase.series.length > 0) {
         writeFileSync(`${base}-queue.csv`, seriesCsv(phase.series));
         phase.files.push(`phases/${phase.id}-queue.csv`);

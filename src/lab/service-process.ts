@@ -116,6 +116,17 @@ export class ServiceProcess {
     await this.request({ type: 'workers', count } as Omit<ChildRequest, 'id'>);
   }
 
+  /**
+   * Ends the child at once, dropping whatever it still holds: the study's
+   * deployment leaves a line of abandoned payments that would keep a graceful
+   * close busy for a minute, paying for nobody, on a database thrown away next.
+   */
+  async kill(): Promise<void> {
+    if (this.exited) return;
+    this.child.kill('SIGKILL');
+    await this.exit;
+  }
+
   /** Graceful close; kills the child if it does not finish in time. */
   async close(): Promise<void> {
     if (this.exited) return;

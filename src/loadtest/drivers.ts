@@ -2,7 +2,9 @@
  * The two ways of generating load.
  *
  * Closed loop (Locust's users): each virtual user sends a request, waits for its
- * answer, pauses a random time, and repeats; users start at the spawn rate.
+ * answer, pauses a random time, and repeats; users start at the spawn rate, as
+ * Locust 2 starts them: ⌊rate⌋ users at once every ⌊rate⌋ ÷ rate seconds (10/s
+ * starts 10 users at 0 s and 10 more at 1 s).
  *
  * Open loop: requests leave at fixed intended times whatever the server does;
  * each latency is measured from its intended time, so a stalled server (or a
@@ -26,7 +28,9 @@ export interface Driver {
 
 export interface ClosedLoopOptions {
   users: number;
-  /** Wall ms between two user starts. */
+  /** Users started together at each spawn step (Locust: ⌊spawn rate⌋, at least 1). */
+  usersPerSpawn: number;
+  /** Wall ms between two spawn steps (Locust: usersPerSpawn ÷ spawn rate). */
   spawnIntervalMs: number;
   /** Pause range between a user's requests, wall ms. */
   waitMs: [number, number];
@@ -53,12 +57,13 @@ export class ClosedLoop implements Driver {
   private spawnDue = (): void => {
     this.spawnTimer = undefined;
     if (this.stopped) return;
-    const { users, spawnIntervalMs } = this.options;
+    const { users, usersPerSpawn, spawnIntervalMs } = this.options;
     const elapsed = performance.now() - this.startedAt;
-    const due = Math.min(users, Math.floor(elapsed / spawnIntervalMs) + 1);
+    const steps = Math.floor(elapsed / spawnIntervalMs) + 1;
+    const due = Math.min(users, steps * usersPerSpawn);
     while (this.active < due) this.runUser(this.active++);
     if (this.active < users) {
-      this.spawnTimer = setTimeout(this.spawnDue, Math.max(0, this.active * spawnIntervalMs - elapsed));
+      this.spawnTimer = setTimeout(this.spawnDue, Math.max(0, steps * spawnIntervalMs - elapsed));
     }
   };
 

@@ -128,7 +128,8 @@ class Run {
       plan.mode === 'closed'
         ? new ClosedLoop(fire, {
             users: plan.users,
-            spawnIntervalMs: (1000 / plan.spawnRate) * this.scale,
+            usersPerSpawn: Math.max(1, Math.floor(plan.spawnRate)),
+            spawnIntervalMs: ((1000 * Math.max(1, Math.floor(plan.spawnRate))) / plan.spawnRate) * this.scale,
             waitMs: [plan.waitMs[0] * this.scale, plan.waitMs[1] * this.scale],
             random,
           })

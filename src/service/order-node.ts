@@ -84,7 +84,7 @@ export async function startOrderNode(
   const node = { id: newNodeId(role), role, startedAt: clock.now() };
   const checkout = new Checkout(
     { store, gateway: resilience.gateway, notifier, clock, node: node.id },
-    { replayDeadlineMs: config.admission.deadlineMs },
+    { replayDeadlineMs: config.admission.deadlineMs, holdAbandonedPayments: config.holdAbandonedPayments },
   );
   // The embedded serve is its file's only user: sync orders of any other node were left by a run that died.
   const recovery = new SyncRecovery(

@@ -59,7 +59,10 @@ describe('a repeat of a sync request whose payment is still under way', () => {
     const { first } = await firstPaying(key, 7002);
     // A checkout of another process on the same store: no local payment to wait on.
     const { store, gateway, notifier, clock } = service;
-    const elsewhere = new Checkout({ store, gateway, notifier, clock });
+    const elsewhere = new Checkout(
+      { store, gateway, notifier, clock },
+      { replayDeadlineMs: 10_000, holdAbandonedPayments: false },
+    );
     const early = await elsewhere.submitSync(sampleOrder(7002), { idempotencyKey: key, deadlineMs: 5000 });
     assert.equal(early.kind, 'in_progress');
     const late = await elsewhere.submitSync(sampleOrder(7002), { idempotencyKey: key, deadlineMs: 2 * PAYMENT_MS });

@@ -1,6 +1,6 @@
 /** Settings of the simulated payment provider, the order processor, push delivery and the notifications. */
 import { decimal, duration, integer, oneOf, onOff, text, url } from '../rules.js';
-import { ALL, NODES, ORDERS, PROCESSING, setting } from '../setting.js';
+import { ALL, NODES, ORDERS, PROCESSING, setting, TAKING } from '../setting.js';
 
 /** Every role may run the simulated provider: in its process, or as `flashsale gateway`. */
 const PAYING = ALL;
@@ -55,6 +55,16 @@ export const PROCESSING_SETTINGS = [
     default: 0,
     doc: 'share of payments failing with a provider error (retried)',
     roles: PAYING,
+    group: 'payment',
+  }),
+  setting({
+    path: 'holdAbandonedPayments',
+    env: 'FLASHSALE_HOLD_ABANDONED_PAYMENTS',
+    flag: '--hold-abandoned-payments',
+    rule: onOff(),
+    default: false,
+    doc: 'reproduces the study’s handler: a sync order whose client gave up keeps its place in the payment line and is paid for nobody; off = it leaves the line unpaid',
+    roles: TAKING,
     group: 'payment',
   }),
   setting({
