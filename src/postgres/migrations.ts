@@ -81,4 +81,49 @@ export const PG_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       );
     `,
   },
+  // Version 3 is the accept path's (the batch statement).
+  {
+    version: 4,
+    sql: `
+      -- Limited stock. The CHECKs are the invariant itself: a commit that would make
+      -- initial ≠ available + reserved + sold, or any count negative, is refused.
+      CREATE TABLE products (
+        sku text PRIMARY KEY,
+        name text NOT NULL,
+        price_cents bigint NOT NULL CHECK (price_cents >= 0),
+        initial bigint NOT NULL CHECK (initial >= 0),
+        available bigint NOT NULL CHECK (available >= 0),
+        reserved bigint NOT NULL CHECK (reserved >= 0),
+        sold bigint NOT NULL CHECK (sold >= 0),
+        per_customer_limit integer CHECK (per_customer_limit IS NULL OR per_customer_limit >= 1),
+        starts_at timestamptz,
+        ends_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        CHECK (initial = available + reserved + sold)
+      );
+      -- Units of a sku a customer holds or bought (orders pending, processing or completed).
+      CREATE TABLE customer_units (
+        sku text NOT NULL,
+        customer_id integer NOT NULL,
+        units integer NOT NULL CHECK (units >= 0),
+        PRIMARY KEY (sku, customer_id)
+      );
+      -- The catalog lines an order reserved, [{"sku","quantity"}]; NULL when none.
+      ALTER TABLE orders ADD COLUMN reservation json;
+      -- Accept order across every api process, for the queue position estimate.
+      ALTER TABLE orders ADD COLUMN seq bigserial;
+      -- Orders still pending after the reservation timeout are found by age.
+      CREATE INDEX orders_status_age ON orders (status, created_at);
+      -- How far the workers have got: the highest seq any worker has claimed, and orders finished;
+      -- one row, each worker process folds its progress in at most once a second.
+      CREATE TABLE queue_progress (
+        id integer PRIMARY KEY CHECK (id = 1),
+        claimed_seq bigint NOT NULL DEFAULT 0,
+        finished bigint NOT NULL DEFAULT 0,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      INSERT INTO queue_progress (id) VALUES (1);
+    `,
+  },
 ];

@@ -140,4 +140,38 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       );
     `,
   },
+  // Version 5 is the accept path's (counts kept per batch).
+  {
+    version: 6,
+    sql: `
+      -- Limited stock. The CHECKs are the invariant itself: a commit that would make
+      -- initial ≠ available + reserved + sold, or any count negative, is refused.
+      CREATE TABLE products (
+        sku TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        price_cents INTEGER NOT NULL CHECK (price_cents >= 0),
+        initial INTEGER NOT NULL CHECK (initial >= 0),
+        available INTEGER NOT NULL CHECK (available >= 0),
+        reserved INTEGER NOT NULL CHECK (reserved >= 0),
+        sold INTEGER NOT NULL CHECK (sold >= 0),
+        per_customer_limit INTEGER CHECK (per_customer_limit IS NULL OR per_customer_limit >= 1),
+        starts_at TEXT,
+        ends_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        CHECK (initial = available + reserved + sold)
+      );
+      -- Units of a sku a customer holds or bought (orders pending, processing or completed).
+      CREATE TABLE customer_units (
+        sku TEXT NOT NULL,
+        customer_id INTEGER NOT NULL,
+        units INTEGER NOT NULL CHECK (units >= 0),
+        PRIMARY KEY (sku, customer_id)
+      );
+      -- The catalog lines an order reserved, as JSON [{"sku","quantity"}]; NULL when none.
+      ALTER TABLE orders ADD COLUMN reservation TEXT;
+      -- Orders still pending after the reservation timeout are found by age.
+      CREATE INDEX orders_status_age ON orders (status, created_at);
+    `,
+  },
 ];
