@@ -5,7 +5,7 @@
 // (`npm ci --omit=dev`) has no TypeScript and must not fail for it; its dist/ comes from the packed
 // package or from the full install that built it.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -19,4 +19,6 @@ try {
 }
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+// tsc writes plain files: the command npm links to (bin) must be executable for `npx flashsale`.
+if (result.status === 0) chmodSync(new URL('../dist/cli/main.js', import.meta.url), 0o755);
 process.exit(result.status ?? 1);
