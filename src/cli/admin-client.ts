@@ -12,11 +12,19 @@ export const STDIO: Output = {
   err: (text) => process.stderr.write(`${text}\n`),
 };
 
-/** A failure worth one clear line to the operator. */
+/** A failure worth one clear line to the operator (exit code 1). */
 export class AdminError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'AdminError';
+  }
+}
+
+/** The command line itself is wrong — nothing was sent (exit code 2, like every usage error). */
+export class AdminUsageError extends AdminError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AdminUsageError';
   }
 }
 
@@ -45,9 +53,9 @@ export class AdminClient {
 
   constructor(flags: AdminFlags, env: NodeJS.ProcessEnv = process.env) {
     const token = flags.token ?? env.FLASHSALE_ADMIN_TOKEN;
-    if (!token) throw new AdminError('no admin token: pass --token or set FLASHSALE_ADMIN_TOKEN');
+    if (!token) throw new AdminUsageError('no admin token: pass --token or set FLASHSALE_ADMIN_TOKEN');
     if (!/^https?:\/\//.test(flags.url))
-      throw new AdminError(`--url must start with http:// or https://, got "${flags.url}"`);
+      throw new AdminUsageError(`--url must start with http:// or https://, got "${flags.url}"`);
     this.url = flags.url.replace(/\/+$/, '');
     this.token = token;
   }
@@ -87,13 +95,17 @@ export class AdminClient {
   }
 }
 
-/** Runs an admin action, turning an AdminError or an unreadable argument into one line on stderr and exit code 1. */
+/**
+ * Runs an admin action, turning a failure into one line on stderr: exit code 2
+ * when the command line is wrong (an unreadable argument, a missing token),
+ * 1 when the server or the network said no.
+ */
 export async function runAdmin(io: Output, action: () => Promise<void>): Promise<void> {
   try {
     await action();
   } catch (error) {
     if (!(error instanceof AdminError || error instanceof ParseError)) throw error;
     io.err(`flashsale: ${error.message}`);
-    process.exitCode = 1;
+    process.exitCode = error instanceof AdminUsageError || error instanceof ParseError ? 2 : 1;
   }
 }

@@ -3,8 +3,8 @@ import { parseNumber } from '../config/parse.js';
 import type { DeadLetterView, RedriveResult } from '../processor/dead-letters.js';
 import {
   AdminClient,
-  AdminError,
   type AdminFlags,
+  AdminUsageError,
   addAdminFlags,
   type Output,
   runAdmin,
@@ -60,7 +60,7 @@ export function dlqCommand(io: Output = STDIO): Command {
       .option('--all', 'every dead letter'),
   ).action((ids: string[], flags: AdminFlags & { all?: boolean }) =>
     runAdmin(io, async () => {
-      if (Boolean(flags.all) === ids.length > 0) throw new AdminError('give message ids or --all (not both)');
+      if (Boolean(flags.all) === ids.length > 0) throw new AdminUsageError('give message ids or --all (not both)');
       const body = flags.all ? { all: true } : { ids };
       const answer = await new AdminClient(flags).request<RedriveResult>('POST', '/admin/dlq/redrive', body);
       if (flags.json) return io.out(JSON.stringify(answer, null, 2));

@@ -61,7 +61,7 @@ describe('flashsale dlq / workers / processing against a running server', () => 
     assert.equal(JSON.parse(shown.out).order.order_id, first.order_id);
 
     const neither = await run(dlqCommand, ['redrive', ...auth]);
-    assert.equal(neither.code, 1);
+    assert.equal(neither.code, 2, 'a usage error');
     assert.match(neither.err, /ids or --all/);
 
     service.gateway.configure({ errorRate: 0 });
@@ -85,7 +85,7 @@ describe('flashsale dlq / workers / processing against a running server', () => 
     stats = (await getJson<{ workers: { target: number; paused: boolean } }>(`${service.url}/stats`)).body;
     assert.equal(stats.workers.paused, false);
     const bad = await run(workersCommand, ['set', 'many', ...auth]);
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2, 'a usage error');
     assert.match(bad.err, /whole number/);
   });
 
@@ -100,6 +100,7 @@ describe('flashsale dlq / workers / processing against a running server', () => 
     try {
       const none = await run(dlqCommand, ['list', '--url', service.url]);
       assert.match(none.err, /no admin token/);
+      assert.equal(none.code, 2, 'nothing was sent: a usage error');
     } finally {
       if (saved !== undefined) process.env.FLASHSALE_ADMIN_TOKEN = saved;
     }
