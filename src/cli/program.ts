@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../core/errors.js';
 import { EXIT_USAGE } from '../loadtest/outcome.js';
 import { VERSION } from '../version.js';
 import { analyzeCommand } from './analyze.js';
@@ -59,6 +60,12 @@ export async function runProgram(argv: readonly string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
+    // A setting found wrong only at start (a catalog file): one line naming it, the usage exit code.
+    if (error instanceof ConfigError) {
+      process.stderr.write(`flashsale: ${error.message}\n`);
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
     if (!(error instanceof CommanderError)) throw error;
     // Commander has printed its message (and the hint) already.
     process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;

@@ -1,4 +1,5 @@
 import type { ServiceConfig } from '../config/config.js';
+import type { Catalog } from '../core/catalog.js';
 import type { Clock } from '../core/clock.js';
 import type { Outbox } from '../core/outbox.js';
 import type { EmailSender, Logger, MessageBus, OrderStore, PaymentGateway, PaymentLedger } from '../core/ports.js';
@@ -22,6 +23,8 @@ export type StorageNeeds = 'orders+bus' | 'orders' | 'ledger';
  */
 export interface Storage {
   store?: OrderStore;
+  /** The products and their stock, in the store's database. */
+  catalog?: Catalog;
   bus?: MessageBus;
   /** Present when the bus is another system than the store: the relay publishes it. */
   outbox?: Outbox;
@@ -55,12 +58,14 @@ async function openPostgres(config: ServiceConfig, needs: StorageNeeds, deps: St
     closeStore: () => database.close(),
   };
   if (needs === 'ledger') return storage;
-  const [{ PostgresOutbox }, { PostgresOrderStore }] = await Promise.all([
+  const [{ PostgresOutbox }, { PostgresOrderStore }, { PostgresCatalog }] = await Promise.all([
     import('../postgres/outbox.js'),
     import('../postgres/order-store.js'),
+    import('../postgres/catalog.js'),
   ]);
   const outbox = new PostgresOutbox({ database });
   storage.store = new PostgresOrderStore({ database, outbox }, { topic: config.queue.topic });
+  storage.catalog = new PostgresCatalog({ database });
   if (needs === 'orders') return storage;
   const bus = await sqsBus(config, deps);
   return {
@@ -89,8 +94,12 @@ async function openSqlite(config: ServiceConfig, needs: StorageNeeds, deps: Stor
     closeStore: () => database.close(),
   };
   if (needs === 'ledger') return storage;
-  const { SqliteOrderStore } = await import('../sqlite/order-store.js');
+  const [{ SqliteOrderStore }, { SqliteCatalog }] = await Promise.all([
+    import('../sqlite/order-store.js'),
+    import('../sqlite/catalog.js'),
+  ]);
   const topic = config.queue.topic;
+  storage.catalog = new SqliteCatalog({ database });
   // The function publishes nothing: its store needs no publisher.
   if (needs === 'orders') return { ...storage, store: new SqliteOrderStore({ database }, { topic }) };
   if (config.bus === 'sqs') {
