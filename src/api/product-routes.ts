@@ -8,7 +8,7 @@ export const NO_PRODUCT: ResponseDoc = ok('Error', '`not_found`: no product with
 
 /** `{error: 'not_found'}` for a sku the catalog does not have. */
 export function noProduct(sku: string, hint = '') {
-  return { error: 'not_found', message: `no product ${sku} in the catalog${hint}`, field: 'sku' };
+  return { error: 'not_found', message: `no product with sku ${sku} in the catalog${hint}`, field: 'sku' };
 }
 
 /**
