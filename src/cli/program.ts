@@ -10,6 +10,7 @@ import { gatewayCommand } from './gateway.js';
 import { labCommand } from './lab.js';
 import { loadtestCommand } from './loadtest.js';
 import { processingCommand } from './processing.js';
+import { productsCommand } from './products.js';
 import { reportCommand } from './report.js';
 import { serveCommand } from './serve.js';
 import { workerCommand } from './worker.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   program.addCommand(dlqCommand());
   program.addCommand(workersCommand());
   program.addCommand(processingCommand());
+  program.addCommand(productsCommand());
 
   // The load lab
   program.addCommand(loadtestCommand());
