@@ -58,15 +58,15 @@ async function openPostgres(config: ServiceConfig, needs: StorageNeeds, deps: St
     closeStore: () => database.close(),
   };
   if (needs === 'ledger') return storage;
-  const [{ PostgresOutbox }, { PostgresOrderStore }, { PostgresCatalog }] = await Promise.all([
+  const [{ PostgresOutbox }, { PostgresOrderStore }] = await Promise.all([
     import('../postgres/outbox.js'),
     import('../postgres/order-store.js'),
-    import('../postgres/catalog.js'),
   ]);
   const outbox = new PostgresOutbox({ database });
   storage.store = new PostgresOrderStore({ database, outbox }, { topic: config.queue.topic });
-  storage.catalog = new PostgresCatalog({ database });
   if (needs === 'orders') return storage;
+  const { PostgresCatalog } = await import('../postgres/catalog.js');
+  storage.catalog = new PostgresCatalog({ database });
   const bus = await sqsBus(config, deps);
   return {
     ...storage,
@@ -94,14 +94,12 @@ async function openSqlite(config: ServiceConfig, needs: StorageNeeds, deps: Stor
     closeStore: () => database.close(),
   };
   if (needs === 'ledger') return storage;
-  const [{ SqliteOrderStore }, { SqliteCatalog }] = await Promise.all([
-    import('../sqlite/order-store.js'),
-    import('../sqlite/catalog.js'),
-  ]);
+  const { SqliteOrderStore } = await import('../sqlite/order-store.js');
   const topic = config.queue.topic;
-  storage.catalog = new SqliteCatalog({ database });
   // The function publishes nothing: its store needs no publisher.
   if (needs === 'orders') return { ...storage, store: new SqliteOrderStore({ database }, { topic }) };
+  const { SqliteCatalog } = await import('../sqlite/catalog.js');
+  storage.catalog = new SqliteCatalog({ database });
   if (config.bus === 'sqs') {
     const { SqliteOutbox } = await import('../sqlite/outbox.js');
     const outbox = new SqliteOutbox({ database, clock: deps.clock });
