@@ -120,9 +120,10 @@ export function toProduct(row: ProductRow): Product {
 export class ProductInputError extends Error {
   constructor(
     readonly field: string,
-    message: string,
+    /** What is wrong with it, without its name. */
+    readonly reason: string,
   ) {
-    super(`${field} ${message}`);
+    super(`${field} ${reason}`);
     this.name = 'ProductInputError';
   }
 }
@@ -238,7 +239,7 @@ export function catalogEntries(document: unknown): ProductSpec[] {
       return checkProduct(sku as string, fields, `${at}.`);
     } catch (error) {
       if (!(error instanceof ProductInputError) || typeof sku !== 'string') throw error;
-      throw new ProductInputError(error.field, `${error.message.slice(error.field.length + 1)} (product ${sku})`);
+      throw new ProductInputError(error.field, `${error.reason} (product ${sku})`);
     }
   });
 }
