@@ -39,10 +39,13 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   if (error.validation && error.validation.length > 0) {
     const first = error.validation[0];
     const context = error.validationContext ?? 'body';
-    const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
-    const field = fieldOf(first?.instancePath ?? '', missing);
+    const params = first?.params as { missingProperty?: string; additionalProperty?: string } | undefined;
+    // A body that refuses unknown keys names the one it does not know (a typo of a field, usually).
+    const extra = params?.additionalProperty;
+    const field = fieldOf(first?.instancePath ?? '', params?.missingProperty ?? extra);
+    const why = extra ? 'is not a field of this body' : (first?.message ?? 'is invalid');
     const where = context === 'body' ? '' : `${context} `;
-    const message = field ? `${where}${field} ${first?.message ?? 'is invalid'}` : `${where}${first?.message}`;
+    const message = field ? `${where}${field} ${why}` : `${where}${first?.message}`;
     reply.code(400).send({ error: 'validation_error', message, ...(field ? { field } : {}) } satisfies ApiError);
     return;
   }

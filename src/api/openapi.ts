@@ -13,7 +13,14 @@ import {
   OrderItemSchema,
   OrderSchema,
   OverloadedSchema,
+  ProductConflictSchema,
+  ProductInputSchema,
+  ProductListSchema,
+  ProductSchema,
   RateLimitedSchema,
+  RestockInputSchema,
+  StockAuditSchema,
+  StockCountsSchema,
 } from './schemas.js';
 import { DOCS_SECURITY_HEADERS } from './security-headers.js';
 
@@ -52,6 +59,13 @@ export function addSharedSchemas(app: FastifyInstance): void {
     HealthSchema,
     ReadinessSchema,
     StatsSchema,
+    StockCountsSchema,
+    ProductSchema,
+    ProductListSchema,
+    ProductInputSchema,
+    RestockInputSchema,
+    ProductConflictSchema,
+    StockAuditSchema,
   ]) {
     app.addSchema(schema);
   }
@@ -105,6 +119,7 @@ export async function registerOpenApi(app: FastifyInstance, options: { version: 
       info: { title: 'flashsale', description: DESCRIPTION, version: options.version },
       tags: [
         { name: 'orders', description: 'The checkout: create orders and follow them' },
+        { name: 'products', description: 'The catalog: products and their stock now' },
         { name: 'ops', description: 'Probes and figures for operators and load balancers' },
         { name: 'admin', description: 'Operator actions, behind `Authorization: Bearer <FLASHSALE_ADMIN_TOKEN>`' },
       ],

@@ -98,6 +98,19 @@ export const StatsSchema = open(
     rate_limit: Type.Optional(open({ per_second: Type.Number(), burst: count, clients: count, limited: count })),
     push: Type.Optional(open({ concurrency: count, in_flight: count, invocations: count, delivered: count })),
     outbox: Type.Optional(open({ pending: count, sent: count, published: count })),
+    stock: Type.Optional(
+      Type.Record(
+        Type.String(),
+        open({ initial: count, available: count, reserved: count, sold: count, sold_out: Type.Boolean() }),
+        { description: 'units of each catalog sku now, by sku (one read of the products; no order is read)' },
+      ),
+    ),
+    rejected: Type.Optional(
+      open(
+        { sold_out: count, limit_exceeded: count, price_changed: count, not_on_sale: count, unknown_sku: count },
+        { description: 'orders this process refused at intake for their stock, since start' },
+      ),
+    ),
     dashboard: Type.Optional(
       open(
         { clients: count, dropped: count },

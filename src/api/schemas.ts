@@ -1,4 +1,5 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { CATALOG_LIMITS, SKU_PATTERN } from '../core/catalog.js';
 import { FAILURE_CODES } from '../core/order.js';
 
 /** Limits on an order request; anything beyond them is a client mistake (4xx). */
@@ -157,4 +158,112 @@ export const NotificationSchema = Type.Object(
 export const NotificationListSchema = Type.Object(
   { notifications: Type.Array(Type.Ref(NotificationSchema)) },
   { $id: 'NotificationList' },
+);
+
+// ---------------------------------------------------------------- the catalog
+
+const units = Type.Integer({ minimum: 0 });
+const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const StockCountsSchema = Type.Object(
+  {
+    initial: Type.Integer({ minimum: 0, description: 'every unit put on sale, restocks included' }),
+    available: Type.Integer({ minimum: 0, description: 'units an order can still reserve' }),
+    reserved: Type.Integer({ minimum: 0, description: 'units held by pending and processing orders' }),
+    sold: Type.Integer({ minimum: 0, description: 'units of completed orders' }),
+  },
+  { $id: 'StockCounts', description: 'always initial = available + reserved + sold' },
+);
+
+export const ProductSchema = Type.Object(
+  {
+    sku: Type.String({ examples: ['FLASH-001'] }),
+    name: Type.String(),
+    price: Type.Number({ description: 'what an order pays per unit; an order line must carry this price' }),
+    per_customer_limit: nullable(Type.Integer({ minimum: 1, description: 'units one customer may hold and buy' })),
+    starts_at: nullable(Type.String({ format: 'date-time', description: 'on sale from (null: open)' })),
+    ends_at: nullable(Type.String({ format: 'date-time', description: 'on sale until (null: open)' })),
+    sold_out: Type.Boolean({ description: 'no unit available now (units may come back from failed orders)' }),
+    stock: Type.Ref(StockCountsSchema),
+  },
+  { $id: 'Product' },
+);
+
+export const ProductListSchema = Type.Object(
+  { products: Type.Array(Type.Ref(ProductSchema), { description: 'by sku' }) },
+  { $id: 'ProductList' },
+);
+
+export const ProductInputSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: CATALOG_LIMITS.maxNameLength, examples: ['Mug'] })),
+    price: Type.Number({
+      minimum: 0,
+      maximum: CATALOG_LIMITS.maxPrice,
+      description: 'at most 2 decimals',
+      examples: [29.99],
+    }),
+    stock: Type.Integer({
+      minimum: 0,
+      maximum: CATALOG_LIMITS.maxStock,
+      description: 'units on sale (the new `initial`); at least the units reserved and sold already',
+      examples: [1000],
+    }),
+    per_customer_limit: Type.Optional(nullable(Type.Integer({ minimum: 1, maximum: CATALOG_LIMITS.maxStock }))),
+    starts_at: Type.Optional(nullable(Type.String({ format: 'date-time', examples: ['2026-11-27T09:00:00Z'] }))),
+    ends_at: Type.Optional(nullable(Type.String({ format: 'date-time', description: 'after starts_at' }))),
+  },
+  {
+    $id: 'ProductInput',
+    additionalProperties: false,
+    description: 'Only price and stock are required; a field left out is reset (name = the sku, the rest null).',
+  },
+);
+
+export const RestockInputSchema = Type.Object(
+  { add: Type.Integer({ minimum: 1, maximum: CATALOG_LIMITS.maxStock, examples: [100] }) },
+  { $id: 'RestockInput', additionalProperties: false },
+);
+
+export const SkuParams = Type.Object({
+  sku: Type.String({ pattern: SKU_PATTERN, description: 'letters, digits, `.`, `_`, `-`; at most 64' }),
+});
+
+export const ProductConflictSchema = Type.Object(
+  {
+    error: Type.Union([Type.Literal('stock_below_committed'), Type.Literal('units_reserved')]),
+    message: Type.String(),
+    field: Type.Optional(Type.String()),
+    sku: Type.String(),
+    stock: Type.Optional(Type.Integer({ description: 'the stock asked for' })),
+    reserved: units,
+    sold: Type.Optional(units),
+  },
+  { $id: 'ProductConflict' },
+);
+
+const AuditDriftSchema = Type.Object({
+  field: Type.String({ description: 'initial, available, reserved, sold, customer_units or product' }),
+  message: Type.String(),
+  counter: Type.Optional(Type.Integer({ description: 'what the catalog keeps' })),
+  orders: Type.Optional(Type.Integer({ description: 'what the orders add up to' })),
+  customer_id: Type.Optional(Type.Integer()),
+});
+
+export const StockAuditSchema = Type.Object(
+  {
+    clean: Type.Boolean({ description: 'no sku drifted' }),
+    orders_scanned: units,
+    skus: Type.Array(
+      Type.Object({
+        sku: Type.String(),
+        in_catalog: Type.Boolean(),
+        counters: nullable(Type.Ref(StockCountsSchema)),
+        orders: Type.Object({ reserved: units, sold: units }),
+        retired_sold: Type.Integer({ minimum: 0, description: 'units sold by removed products of this sku' }),
+        drift: Type.Array(AuditDriftSchema),
+      }),
+    ),
+  },
+  { $id: 'StockAudit' },
 );

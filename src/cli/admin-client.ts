@@ -49,24 +49,32 @@ export function addAdminFlags(command: Command): Command {
 /** The admin API of a running flashsale server, with errors an operator can act on. */
 export class AdminClient {
   private readonly url: string;
-  private readonly token: string;
+  private readonly token: string | undefined;
 
-  constructor(flags: AdminFlags, env: NodeJS.ProcessEnv = process.env) {
+  /** `public`: the calls read public routes, so a missing token is no error (one given is still sent). */
+  constructor(flags: AdminFlags, env: NodeJS.ProcessEnv = process.env, options: { public?: boolean } = {}) {
     const token = flags.token ?? env.FLASHSALE_ADMIN_TOKEN;
-    if (!token) throw new AdminUsageError('no admin token: pass --token or set FLASHSALE_ADMIN_TOKEN');
+    if (!token && !options.public)
+      throw new AdminUsageError('no admin token: pass --token or set FLASHSALE_ADMIN_TOKEN');
     if (!/^https?:\/\//.test(flags.url))
       throw new AdminUsageError(`--url must start with http:// or https://, got "${flags.url}"`);
     this.url = flags.url.replace(/\/+$/, '');
     this.token = token;
   }
 
-  async request<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+  /** The answer's JSON; `status` hears the HTTP status of a success (201 created, 200 replaced…). */
+  async request<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    status?: (code: number) => void,
+  ): Promise<T> {
     let response: Response;
     try {
       response = await fetch(`${this.url}${path}`, {
         method,
         headers: {
-          authorization: `Bearer ${this.token}`,
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -84,7 +92,10 @@ export class AdminClient {
     } catch {
       throw new AdminError(`${this.url} answered ${response.status} with something other than JSON; is it flashsale?`);
     }
-    if (response.ok) return answer as T;
+    if (response.ok) {
+      status?.(response.status);
+      return answer as T;
+    }
     if (response.status === 401) {
       throw new AdminError(`the server refused the admin token (401): check --token or FLASHSALE_ADMIN_TOKEN`);
     }
@@ -93,6 +104,17 @@ export class AdminClient {
     }
     throw new AdminError(`the server answered ${response.status}: ${String(answer.message ?? text)}`);
   }
+}
+
+/** Rows under a header, in columns as wide as their widest cell. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
 }
 
 /**

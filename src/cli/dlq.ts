@@ -9,6 +9,7 @@ import {
   type Output,
   runAdmin,
   STDIO,
+  table,
 } from './admin-client.js';
 
 /** `flashsale dlq list|show|redrive`: the dead-letter queue of a running server. */
@@ -69,14 +70,4 @@ export function dlqCommand(io: Output = STDIO): Command {
     }),
   );
   return dlq;
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
 }

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../core/errors.js';
 import { EXIT_USAGE } from '../loadtest/outcome.js';
 import { VERSION } from '../version.js';
 import { analyzeCommand } from './analyze.js';
@@ -9,6 +10,7 @@ import { gatewayCommand } from './gateway.js';
 import { labCommand } from './lab.js';
 import { loadtestCommand } from './loadtest.js';
 import { processingCommand } from './processing.js';
+import { productsCommand } from './products.js';
 import { reportCommand } from './report.js';
 import { serveCommand } from './serve.js';
 import { workerCommand } from './worker.js';
@@ -31,6 +33,7 @@ export function buildProgram(): Command {
   program.addCommand(dlqCommand());
   program.addCommand(workersCommand());
   program.addCommand(processingCommand());
+  program.addCommand(productsCommand());
 
   // The load lab
   program.addCommand(loadtestCommand());
@@ -59,6 +62,12 @@ export async function runProgram(argv: readonly string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
+    // A setting found wrong only at start (a catalog file): one line naming it, the usage exit code.
+    if (error instanceof ConfigError) {
+      process.stderr.write(`flashsale: ${error.message}\n`);
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
     if (!(error instanceof CommanderError)) throw error;
     // Commander has printed its message (and the hint) already.
     process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;

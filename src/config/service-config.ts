@@ -1,3 +1,4 @@
+import type { CatalogMode } from '../core/stock.js';
 import type { ResilienceSettings } from './resilience-settings.js';
 
 /**
@@ -40,6 +41,12 @@ export interface ServiceConfig extends ResilienceSettings {
     slots: number;
     declineRate: number;
     errorRate: number;
+  };
+  catalog: {
+    /** JSON products created at start when missing. */
+    file?: string;
+    /** Whether a sku not in the catalog is sold (open) or refused (closed). */
+    mode: CatalogMode;
   };
   /** A sync order whose client gave up keeps its place in the payment line (the study's Go handler). */
   holdAbandonedPayments: boolean;

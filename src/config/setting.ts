@@ -25,6 +25,7 @@ export const GROUPS = {
   backends: 'Store, bus and gateway',
   payment: 'Payments (the simulated provider)',
   processing: 'Processing',
+  stock: 'Limited stock',
   notify: 'Notifications',
   resilience: 'Resilience',
   autoscale: 'Autoscaler',

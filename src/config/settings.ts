@@ -8,11 +8,18 @@ import { ParseError } from './parse.js';
 import type { Role } from './service-config.js';
 import type { Setting, SettingPath } from './setting.js';
 import { ADVANCED_SETTINGS } from './settings/advanced.js';
+import { CATALOG_SETTINGS } from './settings/catalog.js';
 import { PROCESSING_SETTINGS } from './settings/processing.js';
 import { RESILIENCE_SETTINGS } from './settings/resilience.js';
 import { SERVER_SETTINGS } from './settings/server.js';
 
-export const SETTINGS = [...SERVER_SETTINGS, ...PROCESSING_SETTINGS, ...RESILIENCE_SETTINGS, ...ADVANCED_SETTINGS];
+export const SETTINGS = [
+  ...SERVER_SETTINGS,
+  ...PROCESSING_SETTINGS,
+  ...CATALOG_SETTINGS,
+  ...RESILIENCE_SETTINGS,
+  ...ADVANCED_SETTINGS,
+];
 
 type Missing = Exclude<SettingPath, (typeof SETTINGS)[number]['path']>;
 /** Fails to compile when a field of ServiceConfig has no setting (the type names the missing path). */

@@ -53,6 +53,7 @@ export function dashboardRoutes(deps: { telemetry: Telemetry }, options: Dashboa
       interval_ms: sampler.intervalMs,
       points: sampler.points(),
       stats: sampler.lastStats() ?? null,
+      sold_out_at: sampler.soldOutAt(),
     }));
 
     app.get('/dashboard/events', hide, (request, reply) => {
@@ -92,9 +93,12 @@ export function dashboardRoutes(deps: { telemetry: Telemetry }, options: Dashboa
         interval_ms: sampler.intervalMs,
         points: sampler.points(),
         stats: sampler.lastStats() ?? null,
+        sold_out_at: sampler.soldOutAt(),
       });
       if (res.destroyed) return;
-      unsubscribe = sampler.subscribe((point, stats) => send('sample', { point, stats }));
+      unsubscribe = sampler.subscribe((point, stats) =>
+        send('sample', { point, stats, sold_out_at: sampler.soldOutAt() }),
+      );
       streams.add(res);
       request.raw.on('close', forget);
     });

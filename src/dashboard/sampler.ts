@@ -20,6 +20,14 @@ export interface DashboardPoint {
   p50: number | null;
   p95: number | null;
   p99: number | null;
+  /** Units of each catalog sku (absent without a catalog). */
+  stock?: Record<string, SkuUnits>;
+}
+
+export interface SkuUnits {
+  available: number;
+  reserved: number;
+  sold: number;
 }
 
 export interface SamplerOptions {
@@ -72,6 +80,8 @@ export class DashboardSampler {
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
   private reading = false;
+  /** Wall ms of the first reading that found each sku sold out after selling. */
+  private readonly soldOut = new Map<string, number>();
 
   constructor(
     private readonly telemetry: Telemetry,
@@ -113,6 +123,11 @@ export class DashboardSampler {
   /** Readings of the last few minutes, oldest first. */
   points(): DashboardPoint[] {
     return [...this.history];
+  }
+
+  /** When each sku sold out (wall ms of the first reading with none available after some were taken). */
+  soldOutAt(): Record<string, number> {
+    return Object.fromEntries(this.soldOut);
   }
 
   /** The last /stats snapshot read, if any. */
@@ -170,8 +185,24 @@ export class DashboardSampler {
       paymentsWaiting: int(payments.waiting),
       ...this.windowPercentiles(),
     };
+    const stock = this.stock(stats, point.t);
+    if (stock) point.stock = stock;
     this.previous = { at, accepted, processed };
     return point;
+  }
+
+  private stock(stats: Stats, t: number): Record<string, SkuUnits> | undefined {
+    const skus = stats.stock;
+    if (!skus || typeof skus !== 'object') return undefined;
+    const out: Record<string, SkuUnits> = {};
+    for (const [sku, c] of Object.entries(skus as Record<string, Record<string, unknown>>)) {
+      const units = { available: int(c.available), reserved: int(c.reserved), sold: int(c.sold) };
+      out[sku] = units;
+      // A product put on sale with nothing in stock has no sell-out moment.
+      if (units.available === 0 && units.reserved + units.sold > 0 && !this.soldOut.has(sku)) this.soldOut.set(sku, t);
+    }
+    for (const sku of this.soldOut.keys()) if (!(sku in out)) this.soldOut.delete(sku);
+    return out;
   }
 
   private windowPercentiles(): Pick<DashboardPoint, 'p50' | 'p95' | 'p99'> {

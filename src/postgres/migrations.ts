@@ -126,4 +126,15 @@ export const PG_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       INSERT INTO queue_progress (id) VALUES (1);
     `,
   },
+  {
+    version: 5,
+    sql: `
+      -- Units sold by products since removed, by sku. Their completed orders stay, so the stock
+      -- audit expects the orders' sold units of a sku = its product's sold + these.
+      CREATE TABLE retired_units (
+        sku text PRIMARY KEY,
+        sold bigint NOT NULL CHECK (sold >= 0)
+      );
+    `,
+  },
 ];

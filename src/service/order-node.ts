@@ -1,6 +1,9 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { adminProductRoutes } from '../api/admin-product-routes.js';
+import { productRoutes } from '../api/product-routes.js';
 import { busProbe, outboxProbe, type Probe, Readiness, storeProbe } from '../api/readiness.js';
 import { buildApi } from '../api/server.js';
+import type { Catalog } from '../core/catalog.js';
 import { Checkout } from '../core/checkout.js';
 import { Notifier } from '../core/notifier.js';
 import type { EmailSender, MessageBus, OrderStore, PaymentGateway, PaymentLedger } from '../core/ports.js';
@@ -13,6 +16,7 @@ import { PushDelivery } from '../serverless/push-delivery.js';
 import type { SqliteDatabase } from '../sqlite/database.js';
 import { Telemetry } from '../telemetry/telemetry.js';
 import { VERSION } from '../version.js';
+import { loadCatalogFile } from './catalog-file.js';
 import type { NodeContext } from './context.js';
 import { listen } from './listen.js';
 import { loopBackoff, notifierOptions, outboxRelayOptions, processorOptions } from './options.js';
@@ -36,6 +40,8 @@ export interface RunningNode {
   port: number;
   app: FastifyInstance;
   store: OrderStore;
+  /** The products and their stock (in the store's database). */
+  catalog?: Catalog;
   bus: MessageBus;
   ledger: PaymentLedger;
   gateway: PaymentGateway;
@@ -70,7 +76,9 @@ export async function startOrderNode(
   extras: NodeExtras,
 ): Promise<RunningNode> {
   const { role, config, clock, logger, health, releases } = ctx;
-  const { store, bus, outbox, ledger } = storage;
+  const { store, bus, outbox, ledger, catalog } = storage;
+  // Before anything takes orders: a bad file stops the start, naming the product and the field.
+  if (catalog && config.catalog.file) await loadCatalogFile({ catalog, logger }, config.catalog.file);
 
   const sender = extras.sender ?? (await openSender(config.notify.smtpUrl));
   const notifier = new Notifier({ store, clock, logger, ...(sender ? { sender } : {}) }, notifierOptions(config));
@@ -108,6 +116,7 @@ export async function startOrderNode(
     gateway: () => gateway.stats(),
     health,
     ...(processor ? { processor: () => processor.stats() } : {}),
+    ...(catalog ? { stock: () => catalog.counts() } : {}),
   });
   addNodeSections(telemetry, { config, bus, storage, ...(relay ? { relay } : {}), recovery });
   resilience.attach({ store, telemetry, bus, queue: config.queue.name, ...(processor ? { processor } : {}) });
@@ -136,6 +145,8 @@ export async function startOrderNode(
       guards: resilience.guards(),
       plugins: [
         ...resilience.plugins(),
+        ...(catalog ? [adminProductRoutes({ catalog, token: config.adminToken })] : []),
+        ...(catalog && role !== 'worker' ? [productRoutes({ catalog })] : []),
         ...(extras.plugins ?? []),
         ...(extras.dashboard === false ? [] : [dashboardRoutes({ telemetry }, extras.dashboard)]),
       ],
@@ -171,6 +182,7 @@ export async function startOrderNode(
     port,
     app,
     store,
+    ...(catalog ? { catalog } : {}),
     bus,
     ledger,
     gateway,

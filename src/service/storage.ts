@@ -1,4 +1,5 @@
 import type { ServiceConfig } from '../config/config.js';
+import type { Catalog } from '../core/catalog.js';
 import type { Clock } from '../core/clock.js';
 import type { Outbox } from '../core/outbox.js';
 import type { EmailSender, Logger, MessageBus, OrderStore, PaymentGateway, PaymentLedger } from '../core/ports.js';
@@ -22,6 +23,8 @@ export type StorageNeeds = 'orders+bus' | 'orders' | 'ledger';
  */
 export interface Storage {
   store?: OrderStore;
+  /** The products and their stock, in the store's database. */
+  catalog?: Catalog;
   bus?: MessageBus;
   /** Present when the bus is another system than the store: the relay publishes it. */
   outbox?: Outbox;
@@ -62,6 +65,8 @@ async function openPostgres(config: ServiceConfig, needs: StorageNeeds, deps: St
   const outbox = new PostgresOutbox({ database });
   storage.store = new PostgresOrderStore({ database, outbox }, { topic: config.queue.topic });
   if (needs === 'orders') return storage;
+  const { PostgresCatalog } = await import('../postgres/catalog.js');
+  storage.catalog = new PostgresCatalog({ database });
   const bus = await sqsBus(config, deps);
   return {
     ...storage,
@@ -93,6 +98,8 @@ async function openSqlite(config: ServiceConfig, needs: StorageNeeds, deps: Stor
   const topic = config.queue.topic;
   // The function publishes nothing: its store needs no publisher.
   if (needs === 'orders') return { ...storage, store: new SqliteOrderStore({ database }, { topic }) };
+  const { SqliteCatalog } = await import('../sqlite/catalog.js');
+  storage.catalog = new SqliteCatalog({ database });
   if (config.bus === 'sqs') {
     const { SqliteOutbox } = await import('../sqlite/outbox.js');
     const outbox = new SqliteOutbox({ database, clock: deps.clock });

@@ -174,4 +174,15 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX orders_status_age ON orders (status, created_at);
     `,
   },
+  {
+    version: 7,
+    sql: `
+      -- Units sold by products since removed, by sku. Their completed orders stay, so the stock
+      -- audit expects the orders' sold units of a sku = its product's sold + these.
+      CREATE TABLE retired_units (
+        sku TEXT PRIMARY KEY,
+        sold INTEGER NOT NULL CHECK (sold >= 0)
+      );
+    `,
+  },
 ];

@@ -1,9 +1,10 @@
-import * as hdr from 'hdr-histogram-js';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
 import type { DependencyHealth } from '../core/health.js';
 import type { GatewayStats, MessageBus, OrderStore } from '../core/ports.js';
+import { REJECTION_REASONS, type RejectionReason, type StockCounts } from '../core/stock.js';
 import type { ProcessorStats } from '../processor/order-processor.js';
+import { microsHistogram, summaryMs } from './latency-summary.js';
 import { unhandledRejections } from './process-faults.js';
 import { counterFrom, registerProcessMetrics, setCounter } from './prometheus.js';
 
@@ -19,6 +20,8 @@ export interface StatsSources {
   processor?: () => ProcessorStats;
   /** Up or down of the store, the bus, … as this process finds them: /stats `dependencies`. */
   health?: DependencyHealth;
+  /** Every catalog sku's units (one read of the products): /stats `stock`, flashsale_stock_units. */
+  stock?: () => Promise<Array<StockCounts & { sku: string }>>;
 }
 
 type Section = () => Record<string, unknown> | Promise<Record<string, unknown>>;
@@ -29,27 +32,6 @@ export type RequestListener = (route: string, method: string, status: number, se
 /** Routes whose response times /stats reports as `latency_ms`, by checkout mode. */
 const ORDER_ROUTES: Record<string, 'async' | 'sync'> = { '/orders/async': 'async', '/orders/sync': 'sync' };
 
-function microsHistogram() {
-  return hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 86_400_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
-}
-
-/** count, mean and percentiles in ms of a histogram recorded in µs. */
-function summaryMs(h: hdr.Histogram) {
-  const ms = (v: number) => Math.round(v) / 1000;
-  return {
-    count: h.totalCount,
-    mean: h.totalCount ? ms(h.mean) : 0,
-    p50: ms(h.getValueAtPercentile(50)),
-    p95: ms(h.getValueAtPercentile(95)),
-    p99: ms(h.getValueAtPercentile(99)),
-    max: ms(h.maxValue),
-  };
-}
-
 /**
  * Counters and histograms of one process, served as Prometheus text on
  * /metrics and as JSON on /stats. Both are computed from one snapshot so the
@@ -58,6 +40,8 @@ function summaryMs(h: hdr.Histogram) {
 export class Telemetry {
   readonly registry = new Registry();
   readonly accepted = { async: 0, sync: 0 };
+  /** Orders refused at intake for their stock, by reason. */
+  readonly rejected = Object.fromEntries(REJECTION_REASONS.map((r) => [r, 0])) as Record<RejectionReason, number>;
   private readonly startedAt: number;
   private readonly requests = { total: 0, byStatus: {} as Record<string, number> };
   private readonly e2e = microsHistogram();
@@ -153,7 +137,21 @@ export class Telemetry {
         help: 'Queue messages moved to the dead-letter queue after their last receive',
         registers,
       }),
+      rejected: new Counter({
+        name: 'flashsale_orders_rejected_total',
+        help: 'Orders refused at intake for their stock, by reason (sold_out, limit_exceeded, price_changed, …)',
+        labelNames: ['reason'],
+        registers,
+      }),
+      stock: new Gauge({
+        name: 'flashsale_stock_units',
+        help: 'Units of each catalog sku now, by state (available, reserved, sold)',
+        labelNames: ['sku', 'state'],
+        registers,
+      }),
     };
+    // Every reason from the start, at 0: a rate over a series that appears late misses its first refusals.
+    for (const reason of REJECTION_REASONS) this.m.rejected.inc({ reason }, 0);
     counterFrom(registry, {
       name: 'flashsale_unhandled_rejections_total',
       help: 'Promise rejections nobody handled (bugs; the process logs each and keeps running)',
@@ -196,6 +194,12 @@ export class Telemetry {
   observeAccepted(mode: 'sync' | 'async'): void {
     this.accepted[mode]++;
     this.m.accepted.inc({ mode });
+  }
+
+  /** An order refused at intake for its stock (nothing of it was stored). */
+  observeRejected(reason: RejectionReason): void {
+    this.rejected[reason]++;
+    this.m.rejected.inc({ reason });
   }
 
   /** Wall ms from acceptance to the end of an async order's payment. */
@@ -244,6 +248,11 @@ export class Telemetry {
     }
     stats.orders = orders;
     stats.accepted = { ...this.accepted };
+    if (sources.stock) {
+      const skus = await sources.stock();
+      stats.stock = Object.fromEntries(skus.map(({ sku, ...c }) => [sku, { ...c, sold_out: c.available === 0 }]));
+      stats.rejected = { ...this.rejected };
+    }
     if (processor) {
       stats.processed = {
         completed: processor.completed,
@@ -269,8 +278,14 @@ export class Telemetry {
       payments?: { in_flight: number; waiting: number; approved: number; declined: number; errors: number };
       orders: Record<string, number>;
       processed?: { completed: number; failed: number; retried: number; dead_lettered: number };
+      stock?: Record<string, StockCounts>;
     };
     const { m } = this;
+    // Reset first: a removed sku's series goes with it.
+    m.stock.reset();
+    for (const [sku, c] of Object.entries(s.stock ?? {})) {
+      for (const state of ['available', 'reserved', 'sold'] as const) m.stock.set({ sku, state }, c[state]);
+    }
     if (s.queue) {
       m.queue.set({ queue: s.queue.name, state: 'visible' }, s.queue.visible);
       m.queue.set({ queue: s.queue.name, state: 'in_flight' }, s.queue.in_flight);

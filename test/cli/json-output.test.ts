@@ -68,6 +68,12 @@ test('--json prints parseable JSON on stdout for every command that has it', asy
     'workers autoscale': ['workers', 'autoscale', 'off', ...auth],
     'processing pause': ['processing', 'pause', ...auth],
     'processing resume': ['processing', 'resume', ...auth],
+    'products set': ['products', 'set', 'JSON-1', '--price', '1.5', '--stock', '5', ...auth],
+    'products list': ['products', 'list', ...auth],
+    'products show': ['products', 'show', 'JSON-1', ...auth],
+    'products restock': ['products', 'restock', 'JSON-1', '5', ...auth],
+    'products audit': ['products', 'audit', ...auth],
+    'products delete': ['products', 'delete', 'JSON-1', ...auth],
   };
   assert.deepEqual(Object.keys(invocations).sort(), commandsWithJson(buildProgram()).sort());
 

@@ -29,6 +29,7 @@ const CANDIDATES = [
   'sqs',
   'postgres',
   'push',
+  'closed',
   'debug',
   'http://127.0.0.1:9',
   'postgres://u@127.0.0.1:5432/other',

@@ -4,7 +4,7 @@
 /* global uPlot */
 (() => {
   const ADMIN_WORKERS_PATH = '/admin/workers';
-  const state = { points: [], maxPoints: 300, stats: null, charts: {} };
+  const state = { points: [], maxPoints: 300, stats: null, charts: {}, soldOutAt: {}, skus: [] };
   // Exposed for the browser test and for anyone poking at the page.
   window.flashsale = state;
 
@@ -83,6 +83,95 @@
 
   function redraw() {
     for (const [name, spec] of Object.entries(CHARTS)) state.charts[name]?.setData(columns(spec));
+    drawStock();
+  }
+
+  // ---- stock: units available per product over time, and when each sold out
+
+  function stockColumns(skus) {
+    const xs = state.points.map((p) => p.t / 1000);
+    return [xs, ...skus.map((sku) => state.points.map((p) => p.stock?.[sku]?.available ?? null))];
+  }
+
+  // A dashed vertical line at each sell-out moment.
+  function drawSoldOut(u) {
+    const { ctx, bbox } = u;
+    for (const t of Object.values(state.soldOutAt)) {
+      const x = u.valToPos(t / 1000, 'x', true);
+      if (x < bbox.left || x > bbox.left + bbox.width) continue;
+      ctx.save();
+      ctx.strokeStyle = COLORS[1];
+      ctx.lineWidth = 2;
+      ctx.setLineDash([6, 4]);
+      ctx.beginPath();
+      ctx.moveTo(x, bbox.top);
+      ctx.lineTo(x, bbox.top + bbox.height);
+      ctx.stroke();
+      ctx.restore();
+    }
+  }
+
+  function drawStock() {
+    const skus = Object.keys(state.stats?.stock ?? {}).sort();
+    document.getElementById('stock-figure').hidden = skus.length === 0;
+    document.getElementById('stock-tiles').hidden = skus.length === 0;
+    if (skus.length === 0) return;
+    // One series per product: a product added or removed builds the chart again.
+    if (skus.join('\n') !== state.skus.join('\n') || !state.charts.stock) {
+      state.charts.stock?.destroy();
+      state.skus = skus;
+      const el = document.getElementById('chart-stock');
+      const options = {
+        width: chartWidth(el),
+        height: 220,
+        legend: { live: true },
+        cursor: { drag: { x: false, y: false } },
+        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+        axes: [{}, { size: 56 }],
+        series: [
+          {},
+          ...skus.map((sku, i) => ({
+            label: sku,
+            stroke: COLORS[i % COLORS.length],
+            width: 2,
+            points: { show: false },
+          })),
+        ],
+        hooks: { draw: [drawSoldOut] },
+      };
+      state.charts.stock = new uPlot(options, stockColumns(skus), el);
+    } else {
+      state.charts.stock.setData(stockColumns(skus));
+    }
+    fillStockTiles(skus);
+  }
+
+  function fillStockTiles(skus) {
+    const box = document.getElementById('stock-tiles');
+    if (box.dataset.skus !== skus.join('\n')) {
+      box.replaceChildren(
+        ...skus.map((sku) => {
+          const tile = document.createElement('div');
+          tile.className = 'tile';
+          tile.dataset.sku = sku;
+          const title = document.createElement('h2');
+          title.textContent = sku;
+          tile.append(title, document.createElement('b'), document.createElement('small'));
+          return tile;
+        }),
+      );
+      box.dataset.skus = skus.join('\n');
+    }
+    for (const tile of box.children) {
+      const sku = tile.dataset.sku;
+      const c = state.stats.stock[sku];
+      const at = state.soldOutAt[sku];
+      tile.classList.toggle('sold-out', c.sold_out);
+      tile.querySelector('b').textContent = `${show(c.available)} / ${show(c.initial)}`;
+      const soldOut = at ? ` · sold out at ${new Date(at).toLocaleTimeString('en-GB')}` : '';
+      tile.querySelector('small').textContent =
+        `available · ${show(c.reserved)} reserved · ${show(c.sold)} sold${soldOut}`;
+    }
   }
 
   function lookup(obj, path) {
@@ -130,6 +219,7 @@
       const data = JSON.parse(event.data);
       state.maxPoints = Math.max(60, Math.round(300_000 / data.interval_ms));
       state.points = data.points;
+      state.soldOutAt = data.sold_out_at ?? {};
       if (data.stats) state.stats = data.stats;
       if (Object.keys(state.charts).length === 0) {
         for (const [name, spec] of Object.entries(CHARTS)) makeChart(name, spec);
@@ -139,7 +229,8 @@
       setStatus(`live · every ${data.interval_ms} ms`, 'live');
     });
     source.addEventListener('sample', (event) => {
-      const { point, stats } = JSON.parse(event.data);
+      const { point, stats, sold_out_at } = JSON.parse(event.data);
+      state.soldOutAt = sold_out_at ?? state.soldOutAt;
       state.points.push(point);
       if (state.points.length > state.maxPoints) state.points.splice(0, state.points.length - state.maxPoints);
       state.stats = stats;
@@ -178,7 +269,8 @@
   document.getElementById('workers-form').addEventListener('submit', setWorkers);
   window.addEventListener('resize', () => {
     for (const [name, chart] of Object.entries(state.charts)) {
-      chart.setSize({ width: chartWidth(document.getElementById(CHARTS[name].el)), height: 220 });
+      const el = document.getElementById(CHARTS[name]?.el ?? 'chart-stock');
+      chart.setSize({ width: chartWidth(el), height: 220 });
     }
   });
   connect();
