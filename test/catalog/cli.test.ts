@@ -86,7 +86,7 @@ describe('flashsale products', () => {
     assert.deepEqual(catalogRows(service.database), before, 'nothing changed');
   });
 
-  test('a refusal of the server exits 1 with its reason; list needs no token', async () => {
+  test('a refusal of the server exits 1 with its reason, a missing token 2 (nothing sent); list needs no token', async () => {
     await run('set', 'HELD', '--price', '5', '--stock', '10');
     placeOrder(service.database, { customer: 1, status: 'pending', lines: [{ sku: 'HELD', quantity: 4 }] });
     const before = catalogRows(service.database);
@@ -97,7 +97,7 @@ describe('flashsale products', () => {
     ]);
     assert.deepEqual(
       [below, held, missing, noToken, wrongToken].map((r) => r.code),
-      [1, 1, 1, 1, 1],
+      [1, 1, 1, 2, 1],
     );
     assert.match(below.stderr, /409: stock 3 is below the 4 unit\(s\) reserved and 0 sold of HELD; give at least 4/);
     assert.match(held.stderr, /409: orders hold 4 unit\(s\) of HELD/);
