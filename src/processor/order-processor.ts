@@ -137,6 +137,11 @@ export class OrderProcessor {
     return this.loop.stop(graceMs);
   }
 
+  /** Resolves once the messages taken, released by stop() or not, are done with: payment ended, order settled. */
+  finished(): Promise<void> {
+    return this.loop.finished();
+  }
+
   private async round(signal: AbortSignal): Promise<NextRound> {
     const { bus, health } = this.deps;
     const free = this.target - this.loop.busy;
