@@ -30,7 +30,8 @@ describe('SIGTERM mid-payment on PostgreSQL + SNS/SQS: worker, gateway, api', { 
       (p): p is FlashsaleProcess => !!p && p.child.exitCode === null && !p.child.signalCode,
     );
 
-  const common = ['--host', '127.0.0.1', ...GRACE, ...LOGS];
+  // Small pools: the PostgreSQL server is shared with other tests.
+  const common = ['--host', '127.0.0.1', '--pg-pool-size', '4', ...GRACE, ...LOGS];
   // Short retries (a gateway restarting is down for seconds) and a short scan (a stopped api's sync
   // orders are taken for stranded after 3 silent intervals).
   const node = () => [
