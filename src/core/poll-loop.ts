@@ -132,6 +132,16 @@ export class PollLoop<W> {
     return this.stopping ?? Promise.resolve();
   }
 
+  /**
+   * Resolves once every piece of work taken has ended, released by stop() or
+   * not, and its bookkeeping with it: what a stop waits for before it closes
+   * what that work writes to.
+   */
+  async finished(): Promise<void> {
+    await Promise.allSettled([...this.inFlight.values()]);
+    await Promise.allSettled([...this.background]);
+  }
+
   private async shutDown(graceMs: number): Promise<void> {
     this.running = false;
     this.unsubscribe?.();

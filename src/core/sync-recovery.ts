@@ -93,6 +93,11 @@ export class SyncRecovery {
     grace.abort();
   }
 
+  /** Resolves once the orders being settled are, after stop()'s grace too (a charge under way ends). */
+  async finished(): Promise<void> {
+    await Promise.allSettled(this.recovering.values());
+  }
+
   /** Takes the stranded sync orders found now; resolves once every one of them is settled. */
   async scan(): Promise<void> {
     const taken = await this.sweep();

@@ -128,6 +128,11 @@ export class OrderProcessor {
     return { target: this.target, busy: this.loop.busy, paused: this.paused, ...this.counters };
   }
 
+  /** Resolves once the messages taken, released by stop() or not, are done with: payment ended, order settled. */
+  finished(): Promise<void> {
+    return this.loop.finished();
+  }
+
   /**
    * Stops receiving and waits for in-flight messages up to `graceMs` (real
    * ms); those still running then are released back to the queue so another

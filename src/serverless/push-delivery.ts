@@ -104,4 +104,9 @@ export class PushDelivery {
   stop(graceMs: number): Promise<void> {
     return this.dispatcher.stop(graceMs);
   }
+
+  /** Resolves once the invocations under way have ended, after stop() too. */
+  finished(): Promise<void> {
+    return this.dispatcher.finished();
+  }
 }

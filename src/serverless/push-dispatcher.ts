@@ -113,6 +113,11 @@ export class PushDispatcher {
     return this.loop.stop(graceMs);
   }
 
+  /** Resolves once the invocations under way, released by stop() or not, have ended. */
+  finished(): Promise<void> {
+    return this.loop.finished();
+  }
+
   private async round(signal: AbortSignal): Promise<NextRound> {
     const { bus, health } = this.deps;
     const limit = this.opts.concurrency === 0 ? Number.POSITIVE_INFINITY : this.opts.concurrency;

@@ -93,6 +93,7 @@ async function build(ctx: NodeContext, extras: NodeExtras): Promise<RunningGatew
   releases.defer('close the gateway', () => gateway.close());
   await gateway.init();
 
+  // Spread into the node only once every part has registered its release: releaseOrder is read then.
   const base: NodeBase = {
     config,
     clock: ctx.clock,
@@ -104,9 +105,13 @@ async function build(ctx: NodeContext, extras: NodeExtras): Promise<RunningGatew
   };
   if (role === 'gateway') {
     const { serveGateway } = await import('./gateway-role.js');
-    return { ...base, role, ...(await serveGateway(ctx, storage.ledger, gateway as SimulatedGateway)) };
+    const served = await serveGateway(ctx, storage.ledger, gateway as SimulatedGateway);
+    return { ...base, role, ...served };
   }
-  if (role === 'function') return { ...base, role, ...(await runtime(ctx, storage, gateway)) };
+  if (role === 'function') {
+    const handler = await runtime(ctx, storage, gateway);
+    return { ...base, role, ...handler };
+  }
   const { store, bus } = storage;
   if (!store || !bus) throw new Error(`the ${role} role needs an order store and a bus`);
   const { startOrderNode } = await import('./order-node.js');

@@ -20,6 +20,7 @@ import { loadCatalogFile } from './catalog-file.js';
 import type { NodeContext } from './context.js';
 import { listen } from './listen.js';
 import { loopBackoff, notifierOptions, outboxRelayOptions, processorOptions } from './options.js';
+import { requestsUnderWay } from './requests.js';
 import { openSender, type Storage } from './storage.js';
 import { addNodeSections } from './telemetry-sections.js';
 
@@ -154,11 +155,17 @@ export async function startOrderNode(
   );
   // Registered before it takes orders, so that no other node takes this one's sync orders for stranded.
   await recovery.start();
+  const requests = requestsUnderWay(app.server);
   const { url, port } = await listen(app, config);
   relay?.start();
   processor?.start();
   push?.start();
   resilience.start();
+  // Released or not, work under way goes on until its payment ends (the provider finishes what it has
+  // started); its order is settled, and its email queued, before the steps below close what it writes to.
+  releases.defer('let the work under way end: payments recorded, orders settled', () =>
+    Promise.all([requests.ended(), processor?.finished(), push?.finished(), recovery.finished()]),
+  );
   // Everything that takes work stops at once and drains within one grace period;
   // messages still being paid then are released for another worker.
   releases.defer('stop taking work, drain within the grace period, release unfinished messages', async () => {

@@ -9,9 +9,9 @@ interface Release {
  * What undoes a process's set-up, one entry per step, run in reverse order
  * of registration. The composition root registers each part as it builds it
  * (the store first, the work it takes last), so teardown can only run as
- * stop taking work → drain → release unfinished messages → close the gateway
- * → close the bus → close the store, whatever the role: no hand-written
- * close() to drift.
+ * stop taking work → drain → release unfinished messages → let the work
+ * under way end → send queued emails → close the gateway → close the bus →
+ * close the store, whatever the role: no hand-written close() to drift.
  */
 export class ReleaseStack {
   private readonly entries: Release[] = [];

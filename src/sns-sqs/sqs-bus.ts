@@ -1,15 +1,16 @@
-import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   type ReceiveMessageCommandOutput,
-  SQSClient,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { type Clock, isAbortError } from '../core/clock.js';
 import { FlashsaleError } from '../core/errors.js';
 import type { BusMessage, DeadLetter, Logger, MessageBus, QueueDepth, ReceiveOptions } from '../core/ports.js';
+import { awsClients, busUnavailable, unwrapEnvelope } from './clients.js';
 import { type QueueInfo, SqsDirectory } from './directory.js';
 import { SqsDurations } from './durations.js';
 import { provision } from './provision.js';
@@ -69,30 +70,9 @@ export class SqsBus implements MessageBus {
   ) {
     this.opts = options;
     this.seconds = new SqsDurations(deps.clock);
-    const common = {
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-      ...(options.region ? { region: options.region } : {}),
-      ...(options.credentials ? { credentials: options.credentials } : {}),
-      maxAttempts: 3,
-    };
-    // Long polls hold a request up to 20 s: the timeout must outlast them.
-    this.sqs = new SQSClient({
-      ...common,
-      useQueueUrlAsEndpoint: false,
-      requestHandler: {
-        connectionTimeout: 3000,
-        requestTimeout: 30_000,
-        httpAgent: { keepAlive: true, maxSockets: 256 },
-      },
-    });
-    this.sns = new SNSClient({
-      ...common,
-      requestHandler: {
-        connectionTimeout: 3000,
-        requestTimeout: 10_000,
-        httpAgent: { keepAlive: true, maxSockets: 64 },
-      },
-    });
+    const clients = awsClients(options);
+    this.sqs = clients.sqs;
+    this.sns = clients.sns;
     this.directory = new SqsDirectory(
       { sqs: this.sqs, sns: this.sns, clock: deps.clock },
       { sweepWaitSeconds: this.opts.sweepWaitSeconds },
@@ -169,12 +149,12 @@ export class SqsBus implements MessageBus {
       );
     } catch (error) {
       if (options.signal?.aborted && isAbortError(error)) return [];
-      throw unavailable(`receive from ${queue}`, error);
+      throw busUnavailable(`receive from ${queue}`, error);
     }
     return (out.Messages ?? []).map((m) => {
       const message: BusMessage = {
         id: m.MessageId ?? '',
-        body: unwrap(m.Body ?? ''),
+        body: unwrapEnvelope(m.Body ?? ''),
         receipt: m.ReceiptHandle ?? '',
         receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
         sentAt: Number(m.Attributes?.SentTimestamp ?? this.deps.clock.now()),
@@ -278,7 +258,7 @@ export class SqsBus implements MessageBus {
         this.deliveries.delete(receipt);
         return false;
       }
-      throw unavailable('change visibility', error);
+      throw busUnavailable('change visibility', error);
     }
   }
 
@@ -304,27 +284,7 @@ export class SqsBus implements MessageBus {
     try {
       return await fn();
     } catch (error) {
-      throw unavailable(what, error);
+      throw busUnavailable(what, error);
     }
   }
-}
-
-function unavailable(what: string, error: unknown): unknown {
-  if (error instanceof FlashsaleError) return error;
-  const message = error instanceof Error ? error.message || error.name : String(error);
-  return new FlashsaleError('bus_unavailable', `SNS/SQS ${what} failed: ${message}`, true, { cause: error });
-}
-
-/** A body delivered without raw delivery arrives wrapped in SNS's envelope; take the message out of it. */
-function unwrap(body: string): string {
-  if (!body.startsWith('{') || !body.includes('"Notification"')) return body;
-  try {
-    const envelope = JSON.parse(body) as { Type?: string; Message?: unknown; TopicArn?: unknown };
-    if (envelope.Type === 'Notification' && typeof envelope.Message === 'string' && envelope.TopicArn) {
-      return envelope.Message;
-    }
-  } catch {
-    // Not an envelope after all.
-  }
-  return body;
 }
