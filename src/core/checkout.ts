@@ -4,6 +4,7 @@ import type { Notifier } from './notifier.js';
 import { isFinal, newOrder, type Order, type OrderInput } from './order.js';
 import type { OrderStore, PaymentGateway, PaymentResult } from './ports.js';
 import { settle, settlementOf } from './settle.js';
+import type { Rejection } from './stock.js';
 
 export interface SubmitOptions {
   idempotencyKey?: string;
@@ -23,7 +24,9 @@ export type SubmitResult =
   /** A repeat answered at its deadline while the first request's payment is still under way. */
   | { kind: 'in_progress'; order: Order; replayed: boolean }
   | { kind: 'abandoned'; order: Order }
-  | { kind: 'conflict'; orderId: string };
+  | { kind: 'conflict'; orderId: string }
+  /** Refused by the catalog (sold out, over the limit, price changed, not on sale, unknown sku); nothing stored. */
+  | { kind: 'rejected'; rejection: Rejection };
 
 export interface CheckoutOptions {
   /** Simulated ms a repeated sync request waits for the first one's outcome when it names no deadline (config: the admission deadline, 10000). */
@@ -68,7 +71,7 @@ export class Checkout {
   async submitAsync(input: OrderInput, options: SubmitOptions = {}): Promise<SubmitResult> {
     const order = newOrder(input, this.newId(), 'async', this.deps.clock.now());
     const outcome = await this.deps.store.accept({ order, ...keyOf(options), publish: true });
-    if (outcome.kind === 'conflict') return outcome;
+    if (outcome.kind === 'conflict' || outcome.kind === 'rejected') return outcome;
     return { kind: 'accepted', order: outcome.order, replayed: outcome.kind === 'replayed' };
   }
 
@@ -81,7 +84,7 @@ export class Checkout {
     try {
       const owner = node !== undefined ? { owner: node } : {};
       const outcome = await store.accept({ order, ...keyOf(options), publish: false, ...owner });
-      if (outcome.kind === 'conflict') return outcome;
+      if (outcome.kind === 'conflict' || outcome.kind === 'rejected') return outcome;
       if (outcome.kind === 'replayed') return this.replay(outcome.order, options);
       // Holding: the client's leaving does not reach the gateway, so the order keeps its place in the line.
       const signal = this.options.holdAbandonedPayments ? undefined : options.signal;

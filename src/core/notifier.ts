@@ -19,6 +19,8 @@ const WHY: Record<FailureCode, string> = {
   dead_lettered: 'the payment provider kept failing, so we stopped trying',
   abandoned: 'the checkout was closed before the payment started',
   interrupted: 'our checkout was interrupted before the payment was taken',
+  cancelled: 'you cancelled the order before its payment started; its units are back on sale',
+  expired: 'the order waited longer than its reservation lasts; its units are back on sale',
 };
 
 /**

@@ -37,15 +37,26 @@ export interface Order {
 /**
  * Why an order failed: the provider declined it, the provider kept failing
  * (payment_error inline, dead_lettered after the queue's last attempt), the
- * client left before its payment started, or the process paying it died.
+ * client left before its payment started, the process paying it died, the
+ * customer cancelled it while pending, or it stayed pending past the
+ * reservation timeout.
  */
-export type FailureCode = 'declined' | 'payment_error' | 'dead_lettered' | 'abandoned' | 'interrupted';
+export type FailureCode =
+  | 'declined'
+  | 'payment_error'
+  | 'dead_lettered'
+  | 'abandoned'
+  | 'interrupted'
+  | 'cancelled'
+  | 'expired';
 export const FAILURE_CODES: readonly FailureCode[] = [
   'declined',
   'payment_error',
   'dead_lettered',
   'abandoned',
   'interrupted',
+  'cancelled',
+  'expired',
 ];
 
 /** Allowed transitions; the stores refuse any other (see assertTransition). */

@@ -3,6 +3,7 @@
  * implement them; no client or connection type appears here.
  */
 import type { FailureCode, Order, OrderStatus } from './order.js';
+import type { CatalogMode, Rejection } from './stock.js';
 
 export interface Lifecycle {
   /** Connects, migrates, creates what is missing. Idempotent. */
@@ -23,12 +24,21 @@ export interface AcceptRequest {
   publish: boolean;
   /** The node paying a sync order inline; if it stops heart-beating, another node settles the order. */
   owner?: string;
+  /**
+   * Limited stock: reserve the order's catalog lines in the same transaction
+   * (all or none), with `mode` deciding what a sku not in the catalog is.
+   * Absent: no stock checks (a store used without a catalog).
+   */
+  stock?: { mode: CatalogMode };
 }
 
 export type AcceptOutcome =
-  | { kind: 'created'; order: Order }
+  /** `stock`: the units left of each catalog sku the order reserved, after it (0 = now sold out). */
+  | { kind: 'created'; order: Order; stock?: Array<{ sku: string; available: number }> }
   | { kind: 'replayed'; order: Order }
-  | { kind: 'conflict'; orderId: string };
+  | { kind: 'conflict'; orderId: string }
+  /** Refused by the catalog; nothing was stored. */
+  | { kind: 'rejected'; rejection: Rejection };
 
 export interface TransitionPatch {
   status: OrderStatus;
@@ -89,6 +99,8 @@ export interface OrderStore extends Lifecycle {
   strandedSyncOrders(query: { self: string; staleBefore: number; limit: number }): Promise<Order[]>;
   /** Forgets nodes silent since before `before` (wall ms); resolves to how many. */
   pruneNodes(before: number): Promise<number>;
+  /** Async orders still `pending` created before `createdBefore` (ISO 8601), oldest first: the reservation sweeper's work. */
+  pendingSince(query: { createdBefore: string; limit: number }): Promise<Order[]>;
 }
 
 /** A flashsale process as the store's nodes table knows it. */

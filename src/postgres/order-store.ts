@@ -242,4 +242,12 @@ export class PostgresOrderStore implements OrderStore {
     const { rowCount } = await this.deps.database.query('DELETE FROM nodes WHERE heartbeat_at < $1', [before]);
     return rowCount ?? 0;
   }
+
+  async pendingSince(query: { createdBefore: string; limit: number }): Promise<Order[]> {
+    const { rows } = await this.deps.database.query<OrderRow>(
+      `SELECT * FROM orders WHERE status = 'pending' AND created_at < $1::timestamptz ORDER BY created_at LIMIT $2`,
+      [query.createdBefore, query.limit],
+    );
+    return rows.map(toOrder);
+  }
 }

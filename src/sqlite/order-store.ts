@@ -123,6 +123,9 @@ export class SqliteOrderStore implements OrderStore {
          ORDER BY o.created_at LIMIT @limit`,
       ),
       pruneNodes: db.prepare('DELETE FROM nodes WHERE heartbeat_at < ?'),
+      pendingSince: db.prepare(
+        "SELECT * FROM orders WHERE status = 'pending' AND created_at < ? ORDER BY created_at LIMIT ?",
+      ),
     };
   }
 
@@ -233,5 +236,9 @@ export class SqliteOrderStore implements OrderStore {
 
   async pruneNodes(before: number): Promise<number> {
     return (await this.deps.database.write(() => this.stmt.pruneNodes.run(before))).changes;
+  }
+
+  async pendingSince(query: { createdBefore: string; limit: number }): Promise<Order[]> {
+    return (this.stmt.pendingSince.all(query.createdBefore, query.limit) as OrderRow[]).map(toOrder);
   }
 }

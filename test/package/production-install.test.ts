@@ -21,7 +21,10 @@ test('`npm ci --omit=dev` succeeds without TypeScript and installs only what the
   writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
   cpSync(join(root, 'package-lock.json'), join(dir, 'package-lock.json'));
   mkdirSync(join(dir, 'scripts'));
-  cpSync(join(root, 'scripts/build.mjs'), join(dir, 'scripts/build.mjs'));
+  // The install scripts `prepare` runs: the build and the prune of better-sqlite3's build leftovers.
+  for (const script of ['build.mjs', 'prune-native-build.mjs']) {
+    cpSync(join(root, 'scripts', script), join(dir, 'scripts', script));
+  }
   cpSync(join(root, 'src'), join(dir, 'src'), { recursive: true });
 
   // --prefer-offline: the repository's own install filled the npm cache.
