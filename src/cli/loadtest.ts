@@ -39,6 +39,7 @@ export interface LoadtestFlags {
   latencyClock?: string;
   method?: string;
   payload?: string;
+  sku?: string;
   expect?: string;
   connections?: string;
   seed?: string;
@@ -85,11 +86,12 @@ export function optionsFromFlags(
   }
   if (flags.method) options.method = flags.method;
   if (flags.payload) {
-    if (flags.payload !== 'order' && flags.payload !== 'none') {
-      throw new UsageError(`--payload: expected order or none, got "${flags.payload}"`);
+    if (flags.payload !== 'order' && flags.payload !== 'sellout' && flags.payload !== 'none') {
+      throw new UsageError(`--payload: expected order, sellout or none, got "${flags.payload}"`);
     }
     options.payload = flags.payload as PayloadKind;
   }
+  if (flags.sku !== undefined) options.sku = flags.sku;
   if (flags.expect) options.expectStatus = flags.expect.split(',').map((c) => parseCount(c, '--expect', { min: 100 }));
   if (flags.connections) options.connections = parseCount(flags.connections, '--connections');
   if (flags.seed) options.seed = parseCount(flags.seed, '--seed', { min: 0 });
@@ -111,7 +113,10 @@ export function loadtestCommand(): Command {
       '-H, --host <url[,url…]>',
       `target base URL; several take requests in turn [env FLASHSALE_URL] (default: ${DEFAULT_TARGET})`,
     )
-    .option('-e, --endpoint <which>', 'sync (POST /orders/sync), async (POST /orders/async) or a path (default: sync)')
+    .option(
+      '-e, --endpoint <which>',
+      'sync (POST /orders/sync), async (POST /orders/async) or a path (default: sync; async for sellout)',
+    )
     .option('-u, --users <n>', 'closed loop: number of virtual users')
     .option('-r, --spawn-rate <n>', 'closed loop: users started per second')
     .option('-w, --wait <min-max>', 'closed loop: pause between a user’s requests; 100-500 (ms), 0.1s-0.5s or 0')
@@ -134,11 +139,12 @@ export function loadtestCommand(): Command {
     )
     .option('--method <verb>', 'HTTP method (default: POST for the order endpoints, GET otherwise)')
     .addOption(
-      new Option('--payload <kind>', 'request body: a random study order, or none (default: order for POST)').choices([
-        'order',
-        'none',
-      ]),
+      new Option(
+        '--payload <kind>',
+        'request body: a random study order, one unit of --sku for a new customer (sellout), or none (default: order for POST; sellout for the sellout scenario)',
+      ).choices(['order', 'sellout', 'none']),
     )
+    .option('--sku <sku>', 'the product a sellout payload orders, at its catalog price (default: FLASH-001)')
     .option(
       '--expect <codes>',
       'status codes that count as success, e.g. 200,201 (default: 200 sync, 202 async, 2xx other)',
@@ -189,6 +195,14 @@ Thresholds (k6's vocabulary; judged in study units, as the summary shows them):
   operators < <= > >= ==                       e.g. --threshold 'p95<100ms' --threshold 'failures<1%'
 A threshold on failures or failed replaces the any-failure rule of --exit-code-on-error.
 
+The sellout scenario: buyers against a limited stock. Each order is one unit of
+FLASH-001 (--sku) for a customer of its own, at the price GET /products/{sku}
+gives. A 409 sold_out is an expected answer once the stock is gone; any other
+409 (limit_exceeded, price_changed, not_on_sale) is a failure. The summary adds
+accepted (202), sold out (409), the other 409s by error, the time to sell out
+(first sold_out answer after the start), the 409 response-time percentiles, and
+the product's stock before and after; --json carries them under "sellout".
+
 Exit codes:
   0   all thresholds met and no request failed (or failures were accepted)
   1   a request failed (--exit-code-on-error N sets the code, 0 turns it off), or the target is unreachable
@@ -199,6 +213,7 @@ Examples:
   flashsale loadtest normal                      the study's baseline on POST /orders/sync
   flashsale loadtest flash --endpoint async      20 users against the async checkout
   flashsale loadtest flash-60 --run-time 5m      60 orders/s at fixed times for 5 minutes
+  flashsale loadtest sellout --run-time 30s      60 buyers/s against FLASH-001's stock
   flashsale loadtest --endpoint /health --users 50 --wait 0 --run-time 10s
   flashsale loadtest flash --csv results/flash   Locust's CSV files under that prefix
   flashsale loadtest flash-60 --endpoint async --run-time 20s --threshold 'p99<100ms' --threshold 'failures<1%'

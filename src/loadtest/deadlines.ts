@@ -70,3 +70,17 @@ export class DeadlineQueue<T extends Expirable> {
     this.timer = undefined;
   }
 }
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -14,6 +14,7 @@ import {
   type Threshold,
 } from './results.js';
 import { SCENARIOS, scenarioNames } from './scenarios.js';
+import { SELLOUT_SKU } from './sellout.js';
 import { parseThresholds } from './thresholds.js';
 
 /** Durations are simulated milliseconds; the time scale turns them into wall time. */
@@ -25,12 +26,14 @@ export interface LoadTestOptions {
   host: string | readonly string[];
   /** Built-in scenario whose settings are the defaults. Default `normal`. */
   scenario?: string;
-  /** `sync` (POST /orders/sync), `async` (POST /orders/async) or any path. Default `sync`. */
+  /** `sync` (POST /orders/sync), `async` (POST /orders/async) or any path. Default the scenario's, else `sync`. */
   endpoint?: string;
   /** Default POST for the order endpoints, GET for other paths. */
   method?: string;
-  /** Default `order` for POST, `none` otherwise. */
+  /** Default the scenario's (`sellout` for the sellout scenario), else `order` for POST, `none` otherwise. */
   payload?: PayloadKind;
+  /** The product a `sellout` payload orders. Default FLASH-001. */
+  sku?: string;
   /** Closed loop (default unless the scenario is open): users, users started per second, pause range. */
   users?: number;
   spawnRate?: number;
@@ -81,6 +84,8 @@ export interface LoadPlan {
   path: string;
   method: string;
   payload: PayloadKind;
+  /** The product of a `sellout` payload. */
+  sku: string;
   mode: LoadMode;
   users: number;
   spawnRate: number;
@@ -110,13 +115,16 @@ export function resolvePlan(options: LoadTestOptions): LoadPlan {
     throw new UsageError(`unknown scenario "${scenarioName}" (choose one of: ${scenarioNames().join(', ')})`);
   }
   const hosts = normalizeHosts(options.host);
-  const endpoint = options.endpoint ?? 'sync';
+  const endpoint = options.endpoint ?? scenario.endpoint ?? 'sync';
   const path = ENDPOINTS[endpoint] ?? endpoint;
   if (!path.startsWith('/')) {
     throw new UsageError(`--endpoint: expected sync, async or a path starting with "/", got "${endpoint}"`);
   }
   const method = (options.method ?? (ENDPOINTS[endpoint] ? 'POST' : 'GET')).toUpperCase();
-  const payload = options.payload ?? (method === 'POST' || method === 'PUT' ? 'order' : 'none');
+  const payload = options.payload ?? (method === 'POST' || method === 'PUT' ? (scenario.payload ?? 'order') : 'none');
+  if (options.sku !== undefined && payload !== 'sellout') {
+    throw new UsageError('--sku: applies to the sellout payload only (scenario sellout, or --payload sellout)');
+  }
 
   const closedGiven = options.users !== undefined || options.spawnRate !== undefined || options.waitMs !== undefined;
   if (closedGiven && options.rate !== undefined) {
@@ -134,6 +142,7 @@ export function resolvePlan(options: LoadTestOptions): LoadPlan {
     path,
     method,
     payload,
+    sku: options.sku ?? SELLOUT_SKU,
     mode,
     users: options.users ?? closedDefaults.users!,
     spawnRate: options.spawnRate ?? closedDefaults.spawnRate!,
@@ -182,6 +191,7 @@ export function settleConfig(plan: LoadPlan, info: ServerInfo | undefined, notes
     path: plan.path,
     method: plan.method,
     payload: plan.payload,
+    ...(plan.payload === 'sellout' ? { sku: plan.sku } : {}),
     mode: plan.mode,
     ...(plan.mode === 'closed'
       ? { users: plan.users, spawnRate: plan.spawnRate, waitMs: plan.waitMs }

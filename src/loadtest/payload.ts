@@ -2,6 +2,7 @@
  * Order payloads like the study's Locust clients send, from a seeded random
  * source so that a run can be repeated request for request.
  */
+import { SELLOUT_SKU, type SelloutItem, selloutBodies } from './sellout.js';
 
 /** A small, fast, seedable PRNG (mulberry32). Returns floats in [0, 1). */
 export function createRandom(seed: number): () => number {
@@ -46,12 +47,13 @@ export function randomOrder(random: () => number): OrderPayload {
   return { customer_id, items };
 }
 
-/** What a run sends as its request body. */
-export type PayloadKind = 'order' | 'none';
+/** What a run sends as its request body: a random study order, one unit of one sku per new customer, or nothing. */
+export type PayloadKind = 'order' | 'sellout' | 'none';
 
 /** Builds the body factory for a run: a fresh order JSON per request, or no body. */
-export function bodyFactory(kind: PayloadKind, seed: number): () => string | undefined {
+export function bodyFactory(kind: PayloadKind, seed: number, item?: SelloutItem): () => string | undefined {
   if (kind === 'none') return () => undefined;
+  if (kind === 'sellout') return selloutBodies(item ?? { sku: SELLOUT_SKU, price: STUDY_PRODUCTS[0]!.price }, seed);
   const random = createRandom(seed);
   return () => JSON.stringify(randomOrder(random));
 }

@@ -10,6 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { type ExactFigures, LatencyHistogram, type PercentileTable } from './histogram.js';
 import { UsageError } from './parse.js';
 import type { PayloadKind } from './payload.js';
+import type { SelloutFigures } from './sellout.js';
 
 export const RESULTS_SCHEMA = 'flashsale.loadtest/v1';
 
@@ -36,6 +37,8 @@ export interface LoadTestConfig {
   path: string;
   method: string;
   payload: PayloadKind;
+  /** The product of a `sellout` payload. */
+  sku?: string;
   mode: LoadMode;
   /** Closed loop: number of virtual users, users started per simulated second, pause range (simulated ms). */
   users?: number;
@@ -215,6 +218,8 @@ export interface LoadTestResult {
   endToEnd?: EndToEnd;
   /** Per target, when requests were spread over several hosts. */
   targets?: TargetFigures[];
+  /** A `sellout` run: accepted, sold out, other 409s, time to sell out, the sold-out answers' response times. */
+  sellout?: SelloutFigures;
   /** The --threshold criteria and whether the run met each. */
   thresholds?: ThresholdResult[];
   requests?: RequestRecord[];

@@ -4,6 +4,7 @@
  * orders, and assemble every figure.
  */
 import type { Dispatcher } from 'undici';
+import { sleepUnlessAborted } from './deadlines.js';
 import { ClosedLoop, type Driver, type Fire, OpenLoop } from './drivers.js';
 import { createRequester, type Requester, type SettledRequest } from './http-client.js';
 import { type LoadPlan, type LoadTestOptions, resolvePlan, settleConfig, successPredicate } from './options.js';
@@ -13,6 +14,7 @@ import { bodyFactory, createRandom } from './payload.js';
 import { assembleResult, type Completion, StatsRecorder, type WindowFigures } from './recorder.js';
 import type { LoadTestConfig, LoadTestResult, ServerInfo, ServerSample, TargetFigures } from './results.js';
 import { RoundRobinRequester } from './round-robin.js';
+import { SelloutTally } from './sellout.js';
 import { probeTargets, ServerSampler, serverInfo } from './server-stats.js';
 import { evaluateThresholds } from './thresholds.js';
 
@@ -60,8 +62,10 @@ export async function runLoadTest(options: LoadTestOptions, hooks: RunHooks = {}
   const info = probe.stats ? serverInfo(probe.stats) : undefined;
   const notes = [...probe.notes];
   const config = settleConfig(plan, info, notes);
+  const sellout = plan.payload === 'sellout' ? await SelloutTally.start(plan.hosts[0]!, plan.sku, notes) : undefined;
   hooks.onStart?.(config);
-  const result = await new Run(plan, config, info, probe.statsHost, notes, hooks).execute();
+  const result = await new Run(plan, config, info, probe.statsHost, notes, hooks, sellout).execute();
+  if (sellout) result.sellout = await sellout.finish(config.timeScale);
   if (plan.thresholds.length > 0) result.thresholds = evaluateThresholds(plan.thresholds, result);
   return result;
 }
@@ -96,6 +100,7 @@ class Run {
     private readonly statsHost: string | undefined,
     private readonly notes: string[],
     private readonly hooks: RunHooks,
+    private readonly sellout: SelloutTally | undefined,
   ) {
     this.scale = config.timeScale;
     const timeoutWall = config.timeoutMs * this.scale;
@@ -109,7 +114,8 @@ class Run {
       createRequester(target.host, {
         timeoutMs: timeoutWall,
         connections: plan.connections,
-        keepBody: plan.trackOrders > 0 && plan.payload === 'order',
+        // A sellout run reads each 409's error; a tracked order's id is in its 202.
+        keepBody: plan.payload === 'sellout' || (plan.trackOrders > 0 && plan.payload === 'order'),
         onSettled: (request) => this.onSettled(request, target),
       }),
     );
@@ -144,7 +150,7 @@ class Run {
       const spec = { method, path, body: undefined };
       return (intendedAt, then) => this.requester.send(spec, intendedAt, then);
     }
-    const nextBody = bodyFactory(this.plan.payload, Math.floor(random() * 2 ** 31));
+    const nextBody = bodyFactory(this.plan.payload, Math.floor(random() * 2 ** 31), this.sellout?.item);
     return (intendedAt, then) => this.requester.send({ method, path, body: nextBody() }, intendedAt, then);
   }
 
@@ -167,6 +173,7 @@ class Run {
         c.kind = 'http';
         c.error = `HTTP ${r.status}${r.statusText ? ` ${r.statusText}` : ''}`;
       }
+      this.sellout?.settle(r.status, r.body, c);
     } else {
       c.ok = false;
       c.status = undefined;
@@ -248,17 +255,7 @@ class Run {
   }
 
   private sleepUnlessAborted(ms: number): Promise<void> {
-    const signal = this.hooks.signal;
-    return new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      }
-      signal?.addEventListener('abort', done, { once: true });
-    });
+    return sleepUnlessAborted(ms, this.hooks.signal);
   }
 
   /** Waits for the requests in flight to settle, for at most `ms` (plus a little, so the last timeouts can fire). */

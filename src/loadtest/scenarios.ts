@@ -2,6 +2,7 @@
  * The study's experiments as built-in scenarios (brief.md). Durations are in
  * simulated time; a time scale shortens all of them together.
  */
+import type { PayloadKind } from './payload.js';
 import type { LoadMode } from './results.js';
 
 export interface Scenario {
@@ -16,6 +17,9 @@ export interface Scenario {
   rate?: number;
   runTimeMs: number;
   timeoutMs: number;
+  /** Default endpoint and body, when not the sync checkout's random study orders. */
+  endpoint?: string;
+  payload?: PayloadKind;
 }
 
 export const SCENARIOS: Readonly<Record<string, Scenario>> = {
@@ -46,6 +50,17 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     rate: 60,
     runTimeMs: 60_000,
     timeoutMs: 10_000,
+  },
+  sellout: {
+    name: 'sellout',
+    description:
+      'limited stock: open loop, 60 orders/s on /orders/async, one unit of FLASH-001 each (--sku), a new customer each, 60 s, timeout 10 s',
+    mode: 'open',
+    rate: 60,
+    runTimeMs: 60_000,
+    timeoutMs: 10_000,
+    endpoint: 'async',
+    payload: 'sellout',
   },
 };
 

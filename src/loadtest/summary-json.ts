@@ -43,6 +43,8 @@ export interface LoadTestSummaryJson {
   targets?: LoadTestResult['targets'];
   server?: { info: NonNullable<LoadTestResult['server']>['info']; readings: number; last?: ServerSample };
   endToEnd?: LoadTestResult['endToEnd'];
+  /** A sellout run: accepted, sold out, other 409s by error, time to sell out, the 409 response times. */
+  sellout?: LoadTestResult['sellout'];
   thresholds?: LoadTestResult['thresholds'];
   notes: string[];
   /** Result files written (empty with --no-save). */
@@ -94,6 +96,7 @@ export function summaryJson(result: LoadTestResult, files: string[], outcome: Ru
     json.server = { info: result.server.info, readings: result.server.samples.length, ...(last ? { last } : {}) };
   }
   if (result.endToEnd) json.endToEnd = result.endToEnd;
+  if (result.sellout) json.sellout = result.sellout;
   if (result.thresholds) json.thresholds = result.thresholds;
   return json;
 }

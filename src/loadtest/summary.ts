@@ -7,6 +7,7 @@ import { formatMs, formatNumber, formatPrecise, formatRate, textTable } from './
 import { PERCENTILES } from './histogram.js';
 import { formatDuration } from './parse.js';
 import type { LoadTestConfig, LoadTestResult, StatsFigures } from './results.js';
+import { selloutLines } from './sellout.js';
 import { studyUnits } from './summary-json.js';
 import { thresholdLines } from './thresholds.js';
 
@@ -83,6 +84,7 @@ export function formatSummary(result: LoadTestResult, { header = true } = {}): s
     );
     out.push('', `Requests per target: ${each.join(' · ')}`);
   }
+  if (result.sellout) out.push('', ...selloutLines(result.sellout));
   const server = serverLines(result);
   if (server.length) out.push('', ...server);
   if (result.notes.length) out.push('', ...result.notes.map((n) => `note: ${n}`));
