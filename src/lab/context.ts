@@ -120,6 +120,8 @@ export async function runLoad(
   ctx: LabContext,
   run: ServiceRun,
   options: Omit<LoadTestOptions, 'host'>,
+  /** Ends the load early (the results so far are kept). */
+  signal?: AbortSignal,
 ): Promise<LoadRun> {
   let startS = 0;
   const result = await runLoadTest(
@@ -130,6 +132,7 @@ export async function runLoad(
       },
       onProgress: (snapshot) => ctx.status(progressLine(snapshot)),
       progressIntervalMs: 500,
+      ...(signal ? { signal } : {}),
     },
   );
   return { result, startS, endS: run.sampler.now() };

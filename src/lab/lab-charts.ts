@@ -106,3 +106,28 @@ export function autoscalerCharts(phase: PhaseResult): Chart[] {
     ]),
   ];
 }
+
+/** A sku's units over the sale — available, reserved by unpaid orders, sold — and the moment none was left. */
+export function stockChart(phase: PhaseResult, sku: string, soldOutAt: number | null): Chart | undefined {
+  const s = phase.series.filter((p) => p.stock?.[sku] !== undefined);
+  if (s.length === 0) return undefined;
+  const units = (p: QueuePoint) => p.stock![sku]!;
+  const series = [
+    line('available', COLORS.primary, s, (p) => units(p).available),
+    line('reserved (unpaid orders)', COLORS.secondary, s, (p) => units(p).reserved),
+    line('sold', COLORS.success, s, (p) => units(p).sold),
+  ];
+  if (soldOutAt !== null) {
+    const top = Math.max(...s.map((p) => units(p).initial));
+    series.push({
+      name: `sold out at ${Math.round(soldOutAt * 10) / 10} s`,
+      color: COLORS.failure,
+      dashed: true,
+      points: [
+        [soldOutAt, 0],
+        [soldOutAt, top],
+      ],
+    });
+  }
+  return chart(`${phase.id}-stock`, `${phase.title}: ${sku} units over time`, 'queue', 'units', series);
+}

@@ -47,7 +47,15 @@ export interface LabOptions {
 
 export type ResolvedLabOptions = Required<Omit<LabOptions, 'phases' | 'command'>> & { phases: PhaseId[] };
 
-export const PHASE_IDS = ['sync-normal', 'sync-flash', 'async-flash', 'scaling', 'min-workers', 'autoscaler'] as const;
+export const PHASE_IDS = [
+  'sync-normal',
+  'sync-flash',
+  'async-flash',
+  'scaling',
+  'min-workers',
+  'autoscaler',
+  'sellout',
+] as const;
 /** The study's deployment (`--deployment study`): the seed's two runs and the sister report's case. */
 export const STUDY_PHASE_IDS = ['study-normal', 'study-flash', 'sister-flash'] as const;
 export type PhaseId = (typeof PHASE_IDS)[number] | (typeof STUDY_PHASE_IDS)[number];
@@ -58,6 +66,7 @@ export const PHASE_GROUPS: Record<string, PhaseId[]> = {
   sync: ['sync-normal', 'sync-flash'],
   async: ['async-flash'],
   workers: ['scaling', 'min-workers'],
+  stock: ['sellout'],
 };
 
 export const LAB_DEFAULTS = {

@@ -7,8 +7,16 @@ import { runCharts } from '../report/charts.js';
 import { type Block, charts, p, type Section, table } from '../report/document.js';
 import { type Chart, type ReportDocument, renderHtml, renderMarkdown, STUDY_CAPACITY } from '../report/index.js';
 import { runView } from '../report/view.js';
-import { autoscalerCharts, probeChart, queueChart, scalingQueueChart, scalingRateChart } from './lab-charts.js';
+import {
+  autoscalerCharts,
+  probeChart,
+  queueChart,
+  scalingQueueChart,
+  scalingRateChart,
+  stockChart,
+} from './lab-charts.js';
 import type { Figure, LabResult, PhaseResult } from './results.js';
+import { SELLOUT, soldOutAt } from './sellout-phase.js';
 import { studySections } from './study-report.js';
 
 function value(v: number | null | undefined, unit: string): string {
@@ -47,7 +55,8 @@ function loadCharts(phase: PhaseResult, loadtest: LoadTestResult | undefined, in
 function phaseBlocks(phase: PhaseResult, loadtest: LoadTestResult | undefined, index: number): Block[] {
   if (phase.skipped) return [p(`**${phase.title}**: skipped — ${phase.skipped}.`)];
   const queue = queueChart(phase);
-  const list = [...(queue ? [queue] : []), ...loadCharts(phase, loadtest, index)];
+  const stock = phase.group === 'sellout' ? stockChart(phase, SELLOUT.sku, soldOutAt(phase.series)) : undefined;
+  const list = [...(stock ? [stock] : []), ...(queue ? [queue] : []), ...loadCharts(phase, loadtest, index)];
   return [
     p(`**Setup.** ${phase.setup}. Wall time ${formatPrecise(phase.wallMs / 1000)} s.`),
     figureTable(phase.figures),
@@ -183,6 +192,7 @@ export function labDocument(
       blocks: [...phaseBlocks(phase, loadtests.get(phase.id), 21), charts(autoscalerCharts(phase))],
     });
   }
+  simple('sellout', 'Limited stock: sold out, never oversold', byGroup('sellout'), 30);
   sections.push({
     id: 'files',
     title: 'Files',

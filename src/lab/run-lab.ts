@@ -15,6 +15,7 @@ import type { LabContext } from './context.js';
 import { type LabOptions, type PhaseId, type ResolvedLabOptions, resolveLabOptions } from './options.js';
 import { writeReports } from './report.js';
 import { LAB_SCHEMA, type LabResult, type PhaseResult, type PhaseRun, UNITS_RULE } from './results.js';
+import { selloutPhase } from './sellout-phase.js';
 import type { QueuePoint } from './stats-sampler.js';
 import { studyPhase } from './study-phases.js';
 import { minWorkersPhase, scalingPhase } from './worker-phases.js';
@@ -80,6 +81,8 @@ async function runStep(ctx: LabContext, step: Step): Promise<PhaseRun> {
       return studyPhase(ctx, 'flash');
     case 'sister-flash':
       return studyPhase(ctx, 'sister');
+    case 'sellout':
+      return selloutPhase(ctx);
   }
 }
 

@@ -14,6 +14,26 @@ export interface QueuePoint {
   accepted: number;
   completed: number;
   failed: number;
+  /** /stats.stock: units of each catalog sku; absent when the service has no product. */
+  stock?: Record<string, StockPoint>;
+}
+
+/** One sku's units at a reading. */
+export interface StockPoint {
+  initial: number;
+  available: number;
+  reserved: number;
+  sold: number;
+}
+
+/** The stock section of a /stats answer, or undefined when it lists no sku. */
+export function stockOf(stats: Record<string, unknown>): Record<string, StockPoint> | undefined {
+  const out: Record<string, StockPoint> = {};
+  for (const [sku, value] of Object.entries(part(stats, 'stock'))) {
+    const u = value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+    out[sku] = { initial: num(u.initial), available: num(u.available), reserved: num(u.reserved), sold: num(u.sold) };
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 export interface StatsSamplerOptions {
@@ -111,6 +131,7 @@ export class StatsSampler {
       const payments = part(stats, 'payments');
       const accepted = part(stats, 'accepted');
       const processed = part(stats, 'processed');
+      const stock = stockOf(stats);
       this.points.push({
         t: Math.round(this.now() * 1000) / 1000,
         visible: num(queue.visible),
@@ -123,6 +144,7 @@ export class StatsSampler {
         accepted: num(accepted.async) + num(accepted.sync),
         completed: num(processed.completed),
         failed: num(processed.failed),
+        ...(stock ? { stock } : {}),
       });
       const waiters = this.waiters;
       this.waiters = [];
