@@ -3,14 +3,15 @@
 //      ÷ acceptance without a catalog (today's path: FLASH-001 is open, nothing reserved) — goal ≥ 0.9
 //   2. sold-out 409 answers/s (FLASH-001 with 0 units: the sold-out fast path, no database work)
 //      ÷ the bare 202 route (bench/bare-server.ts: Fastify, the schema, no storage) — goal ≥ 0.8
-//   3. PostgreSQL, 3 api processes, one hot sku: bench/stock-pg.bench.ts (npm run bench:stock-pg),
-//      run after these when it is there.
+//   3. PostgreSQL, 3 processes, one hot sku: hotSkuBench() of bench/stock-pg.bench.ts (the batched
+//      reservation ÷ the naive conditional UPDATE per order, goal ≥ 3×), when that file is there.
 // Saturation with autocannon: BENCH_CONNECTIONS connections for BENCH_DURATION_S seconds per run.
 // Every flashsale runs embedded (SQLite, synchronous=FULL), workers 0: acceptance alone.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { freePort } from '../test/support/child-service.js';
 
@@ -22,8 +23,13 @@ const body = JSON.stringify({ customer_id: 1234, items: [{ product_id: SKU, quan
 
 async function start(args: string[], port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, FLASHSALE_LOG_LEVEL: 'warn' },
+  });
+  // Kept to explain a start that fails; the banner is not worth printing.
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
   });
   for (let i = 0; i < 400; i++) {
     try {
@@ -36,7 +42,7 @@ async function start(args: string[], port: number): Promise<ChildProcess> {
     }
   }
   child.kill('SIGKILL');
-  throw new Error(`${args.join(' ')} did not start`);
+  throw new Error(`${args.join(' ')} did not start:\n${stderr}`);
 }
 
 interface Figures {
@@ -78,6 +84,29 @@ async function saturate(url: string, expect: number): Promise<Figures> {
   };
 }
 
+interface HotSkuRow {
+  design: string;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  refused: number;
+}
+type HotSkuBench = (options: { durationS?: number }) => Promise<{ rows: HotSkuRow[]; ratio: number }>;
+
+/** The PostgreSQL hot-sku rows from bench/stock-pg.bench.ts (npm run bench:stock-pg), or why there are none. */
+async function postgresHotSku(): Promise<{ rows: HotSkuRow[] } | string> {
+  const file = join(import.meta.dirname, 'stock-pg.bench.ts');
+  if (!existsSync(file)) return 'not in this build; run npm run bench:stock-pg';
+  const { hotSkuBench } = (await import(pathToFileURL(file).href)) as { hotSkuBench?: HotSkuBench };
+  if (!hotSkuBench) return `${file} exports no hotSkuBench; run npm run bench:stock-pg`;
+  process.stderr.write(`PostgreSQL hot sku, naive and batched, ${DURATION_S} s each…\n`);
+  try {
+    return await hotSkuBench({ durationS: DURATION_S });
+  } catch (error) {
+    return `failed (${(error as Error).message}); is PostgreSQL running? run npm run bench:stock-pg`;
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'flashsale-bench-stock-'));
 const children: ChildProcess[] = [];
 
@@ -117,40 +146,47 @@ try {
   const none = [{ sku: SKU, price: PRICE, stock: 0 }];
   const soldOut = await measure('catalog, sold out', flashsale('sold-out', none), 409);
 
+  const pg = await postgresHotSku();
+
   const n = (v: number) => Math.round(v).toLocaleString('en-US');
-  const ratio = (a: Figures, b: Figures, goal: number) => {
-    const r = a.rps / Math.max(1, b.rps);
-    return `${r.toFixed(2)} ${r >= goal ? '✓' : '✗'} (goal ≥ ${goal})`;
+  const ms = (v: number) => Number(v.toFixed(2));
+  const ratio = (a: number, b: number, goal: number, unit = '') => {
+    const r = a / Math.max(1, b);
+    return `${r.toFixed(2)}${unit} ${r >= goal ? '✓' : '✗'} (goal ≥ ${goal}${unit})`;
   };
-  const row = (name: string, expect: string, f: Figures, versus: string) =>
-    `| ${name} | ${expect} | ${n(f.rps)} | ${f.p50} | ${f.p99} | ${f.other} | ${versus} |`;
+  const row = (name: string, answer: string, f: Figures, versus: string) =>
+    `| ${name} | ${answer} | ${n(f.rps)} | ${ms(f.p50)} | ${ms(f.p99)} | ${n(f.other)} | ${versus} |`;
   console.log(
     `\n### Stock at intake (${DURATION_S} s per run, ${CONNECTIONS} connections, node ${process.version}, ${new Date().toISOString().slice(0, 10)})\n`,
   );
   console.log('| run | answer | answers/s | p50 ms | p99 ms | other answers | ratio |');
   console.log('|---|---|---:|---:|---:|---:|---|');
-  console.log(row('bare 202 route (no storage)', '202', bare, 'baseline of the 409s'));
-  console.log(row('flashsale, no catalog (today’s path)', '202', open, 'baseline of the catalog'));
+  console.log(row('embedded, bare 202 route (no storage)', '202', bare, 'baseline of the 409s'));
+  console.log(row('embedded, no catalog (today’s path)', '202', open, 'baseline of the catalog'));
   console.log(
-    row('flashsale, catalog (reserves a unit)', '202', catalog, `${ratio(catalog, open, 0.9)} of no catalog`),
+    row('embedded, catalog (reserves a unit)', '202', catalog, `${ratio(catalog.rps, open.rps, 0.9)} of no catalog`),
   );
-  console.log(row('flashsale, sold out (fast path)', '409', soldOut, `${ratio(soldOut, bare, 0.8)} of the bare route`));
+  console.log(
+    row('embedded, sold out (fast path)', '409', soldOut, `${ratio(soldOut.rps, bare.rps, 0.8)} of the bare route`),
+  );
+  if (typeof pg === 'string') {
+    console.log(`\nPostgreSQL, 3 processes, one hot sku: ${pg}`);
+  } else {
+    const naive = pg.rows.find((r) => r.design === 'naive');
+    const batched = pg.rows.find((r) => r.design === 'batched');
+    const pgRow = (r: HotSkuRow, versus: string) =>
+      `| PostgreSQL hot sku, 3 processes, ${r.design} | reserved | ${n(r.perSecond)} | ${ms(r.p50)} | ${ms(r.p99)} | ${n(r.refused)} | ${versus} |`;
+    if (naive) console.log(pgRow(naive, 'baseline: a conditional UPDATE per order'));
+    if (batched && naive) {
+      const p99 = `p99 ${ms(batched.p99)} vs ${ms(naive.p99)} ms`;
+      console.log(pgRow(batched, `${ratio(batched.perSecond, naive.perSecond, 3, '×')} of naive; ${p99}`));
+    }
+  }
   const unexpected = soldOut.statuses['202'] ?? 0;
   if (unexpected > 0) {
     console.log(
       `\nnote: the sold-out run got ${n(unexpected)} 202 answers for a product with 0 units: this build does not reserve stock at intake, so its ratio means nothing.`,
     );
-  }
-
-  const pg = join('bench', 'stock-pg.bench.ts');
-  if (existsSync(pg)) {
-    process.stderr.write(`\nPostgreSQL hot sku: ${pg}…\n`);
-    await new Promise<void>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', pg], { stdio: 'inherit' });
-      child.on('exit', () => resolve());
-    });
-  } else {
-    console.log('\nPostgreSQL, 3 api processes, one hot sku: run npm run bench:stock-pg');
   }
 } finally {
   for (const child of children) child.kill('SIGTERM');
