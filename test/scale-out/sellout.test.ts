@@ -20,8 +20,11 @@ import { waitFor } from '../support/service.js';
 const TIME_SCALE = 0.2;
 const STOCK = 300;
 const BUYERS = 1000;
-/** Buyers arrive one every 12 ms (about 83/s, 12 s in all): long after the first sell-out, so declined units find buyers. */
-const ARRIVAL_MS = 12;
+/**
+ * Buyers arrive one every 25 ms (40/s) while the sale lasts, so that units of
+ * declined payments find buyers; once every unit is paid the rest come at once.
+ */
+const ARRIVAL_MS = 25;
 const WORKERS_PER_PROCESS = 16;
 const TOKEN = 'sellout-distributed-admin-token-0123';
 const SKU = 'FLASH-001';
@@ -98,7 +101,7 @@ describe('oversubscribed, distributed: 3 api + 2 worker + 1 gateway, one hot sku
 
   async function counters(): Promise<Counters | undefined> {
     const { rows } = await sql.query<Counters>(
-      'SELECT initial, available, reserved, sold FROM products WHERE sku = $1',
+      'SELECT initial::int, available::int, reserved::int, sold::int FROM products WHERE sku = $1',
       [SKU],
     );
     return rows[0];
@@ -119,9 +122,11 @@ describe('oversubscribed, distributed: 3 api + 2 worker + 1 gateway, one hot sku
     const broken: Array<Counters & { at: number }> = [];
     let samples = 0;
     let sampling = true;
+    let latest: Counters | undefined;
     const sampler = (async () => {
       while (sampling) {
         const c = await counters();
+        latest = c;
         if (c) {
           samples++;
           if (c.initial !== c.available + c.reserved + c.sold || c.available < 0 || c.sold > c.initial) {
@@ -139,8 +144,9 @@ describe('oversubscribed, distributed: 3 api + 2 worker + 1 gateway, one hot sku
       const start = performance.now();
       for (let i = 0; i < BUYERS; i++) {
         // Buyers arrive at fixed times (open loop), each a customer of their own.
+        const over = latest?.sold === STOCK && latest.reserved === 0;
         const due = start + i * ARRIVAL_MS - performance.now();
-        if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+        if (due > 0 && !over) await new Promise((resolve) => setTimeout(resolve, due));
         const api = apis[i % apis.length]!;
         const order = { customer_id: 500_000 + i, items: [{ product_id: SKU, quantity: 1, price: 29.99 }] };
         answers.push(call(api.url, 'POST', '/orders/async', order));
@@ -164,15 +170,20 @@ describe('oversubscribed, distributed: 3 api + 2 worker + 1 gateway, one hot sku
       assert.ok(refused > 0, `buyers beyond the stock are told sold out (${accepted} accepted)`);
 
       // Drained: no order waits or is being paid, no unit reserved.
+      let seen = '';
       await waitFor(
         async () => {
-          const { rows } = await sql.query<{ n: number }>(
-            "SELECT count(*)::int AS n FROM orders WHERE status IN ('pending', 'processing')",
+          const { rows } = await sql.query<{ status: string; n: number }>(
+            'SELECT status, count(*)::int AS n FROM orders GROUP BY status ORDER BY status',
           );
-          return rows[0]?.n === 0 && (await counters())?.reserved === 0;
+          const c = await counters();
+          seen = `orders ${JSON.stringify(rows)}, ${SKU} ${JSON.stringify(c)}`;
+          return !rows.some((r) => r.status === 'pending' || r.status === 'processing') && c?.reserved === 0;
         },
         { timeoutMs: 60_000, intervalMs: 100, message: 'the queue to drain' },
-      );
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}; last seen: ${seen}`);
+      });
     } finally {
       sampling = false;
       await sampler;
