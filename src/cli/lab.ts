@@ -120,6 +120,7 @@ Examples:
   flashsale lab                                   the whole study, a few minutes
   flashsale lab --phases sync                     the synchronous baseline only
   flashsale lab --phases scaling --workers 1,20   two worker counts
+  flashsale lab --phases sellout                  1,000 units to 60 buyers/s: sold = stock, none oversold
   flashsale lab --port 8080                       and watch http://127.0.0.1:8080/dashboard
   flashsale lab --deployment study                the seed's own figures: 2 tasks, 5 runs each, beside its table`,
     )

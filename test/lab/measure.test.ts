@@ -87,6 +87,8 @@ describe('lab measurements', () => {
     );
     assert.throws(() => resolveLabOptions({ timeScale: 0 }), /--time-scale/);
     assert.throws(() => resolveLabOptions({ workerCounts: [0] }), /--workers/);
-    assert.equal(resolveLabOptions().phases.length, 6);
+    assert.equal(resolveLabOptions().phases.length, 7);
+    assert.deepEqual(selectPhases(['stock']), ['sellout']);
+    assert.equal(resolveLabOptions().phases.at(-1), 'sellout');
   });
 });
