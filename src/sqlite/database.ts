@@ -3,7 +3,12 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { GroupCommit } from './group-commit.js';
 import { MIGRATIONS } from './migrations.js';
-import { WalSync } from './wal-sync.js';
+import { WalSync, type WalSyncer } from './wal-sync.js';
+
+export interface SqliteDeps {
+  /** What makes the WAL at `walPath` durable. Default a WalSync (fdatasync on libuv's thread pool). */
+  walSyncer?: (walPath: string) => WalSyncer;
+}
 
 export interface SqliteOptions {
   /** Database file; ':memory:' for a throw-away database. Default ./data/flashsale.db */
@@ -20,10 +25,13 @@ export interface SqliteOptions {
 export class SqliteDatabase {
   readonly db: Database.Database;
   readonly writer: GroupCommit;
-  private readonly walSync: WalSync | undefined;
+  private readonly walSync: WalSyncer | undefined;
   private closed = false;
 
-  constructor(readonly options: SqliteOptions) {
+  constructor(
+    readonly options: SqliteOptions,
+    deps: SqliteDeps = {},
+  ) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
@@ -35,7 +43,8 @@ export class SqliteDatabase {
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     this.db.pragma('foreign_keys = ON');
     this.migrate();
-    this.walSync = onDisk ? new WalSync(`${options.path}-wal`) : undefined;
+    const syncer = deps.walSyncer ?? ((walPath: string) => new WalSync(walPath));
+    this.walSync = onDisk ? syncer(`${options.path}-wal`) : undefined;
     const walSync = this.walSync;
     this.writer = new GroupCommit(this.db, walSync ? () => walSync.sync() : undefined);
   }

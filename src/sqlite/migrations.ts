@@ -140,7 +140,16 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       );
     `,
   },
-  // Version 5 is the accept path's (counts kept per batch).
+  {
+    version: 5,
+    sql: `
+      -- New orders and messages are counted once per group-commit batch by the stores
+      -- (BatchCounts), in the batch's transaction: a trigger cost two statements per row.
+      -- Status changes, dead letters and deletes keep their triggers.
+      DROP TRIGGER IF EXISTS order_counts_insert;
+      DROP TRIGGER IF EXISTS bus_counts_insert;
+    `,
+  },
   {
     version: 6,
     sql: `

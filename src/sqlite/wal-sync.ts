@@ -1,13 +1,20 @@
 import { type FileHandle, open, stat } from 'node:fs/promises';
 
+/** Makes a database's WAL durable; `WalSync` by default, a wrapper in tests that hold syncs open. */
+export interface WalSyncer {
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
 /**
- * fsyncs a database's WAL file on libuv's thread pool. fsync works on the
+ * fdatasyncs a database's WAL file on libuv's thread pool (as SQLite itself
+ * does on Linux: the data and the file's size, not its timestamps). fsync works on the
  * file, not the descriptor, so a descriptor of our own flushes what SQLite
  * wrote through its own. While this process holds the database open SQLite
  * keeps the WAL file; a replaced file (another process removed it) is noticed
  * by an inode check, made at most once a second to keep it off the hot path.
  */
-export class WalSync {
+export class WalSync implements WalSyncer {
   private handle?: FileHandle;
   private inode?: number;
   private checkedAt = 0;
@@ -25,7 +32,7 @@ export class WalSync {
         this.inode = current.ino;
       }
     }
-    await this.handle.sync();
+    await this.handle.datasync();
   }
 
   async close(): Promise<void> {
