@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { Checkpointer } from './checkpointer.js';
 import { GroupCommit } from './group-commit.js';
 import { MIGRATIONS } from './migrations.js';
 import { WalSync, type WalSyncer } from './wal-sync.js';
@@ -26,6 +27,7 @@ export class SqliteDatabase {
   readonly db: Database.Database;
   readonly writer: GroupCommit;
   private readonly walSync: WalSyncer | undefined;
+  private readonly checkpointer: Checkpointer | undefined;
   private closed = false;
 
   constructor(
@@ -47,6 +49,19 @@ export class SqliteDatabase {
     this.walSync = onDisk ? syncer(`${options.path}-wal`) : undefined;
     const walSync = this.walSync;
     this.writer = new GroupCommit(this.db, walSync ? () => walSync.sync() : undefined);
+    if (onDisk) {
+      // Checkpoints run on a worker thread; SQLite's own, inside a commit on the event loop, only
+      // if the WAL outgrows ~40 MB (the worker fell behind or died).
+      this.db.pragma('wal_autocheckpoint = 10000');
+      const checkpointer = new Checkpointer(options.path);
+      this.checkpointer = checkpointer;
+      this.writer.addHook({ begin() {}, end: () => checkpointer.committed(), mark: () => 0, undo() {} });
+    }
+  }
+
+  /** Checkpoints the worker thread ran and failed (0, 0 for ':memory:'). */
+  get checkpoints(): { runs: number; failures: number } {
+    return { runs: this.checkpointer?.runs ?? 0, failures: this.checkpointer?.failures ?? 0 };
   }
 
   /** Runs `fn` inside the next group transaction; resolves once it is durable. */
@@ -63,6 +78,8 @@ export class SqliteDatabase {
     await this.writer.flush();
     this.closed = true;
     await this.walSync?.close();
+    // The main connection closes last: SQLite then checkpoints and removes the WAL.
+    await this.checkpointer?.close();
     this.db.close();
   }
 
