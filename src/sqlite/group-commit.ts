@@ -20,6 +20,20 @@ export interface BatchHook {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/**
+ * Thrown by a write callback to roll its own writes back and still resolve its
+ * promise with `value` (an outcome such as a stock rejection that must store
+ * nothing, found after some rows were written).
+ */
+export class RollbackWith<T> {
+  constructor(readonly value: T) {}
+}
+
+/** The outcome of a write whose callback threw `error`: rolled back alone, then rejected or (RollbackWith) resolved. */
+function failed(error: unknown): Outcome {
+  return error instanceof RollbackWith ? { ok: true, value: error.value } : { ok: false, error };
+}
+
 /** Thrown inside a batch transaction to roll it back when the write at `index` failed. */
 class WriteFailed {
   constructor(
@@ -30,7 +44,8 @@ class WriteFailed {
 
 /**
  * Group commit. Writes queued during one turn of the event loop run in one
- * transaction. A write that throws must roll back alone: the batch is then
+ * transaction. A write that throws (or returns a promise, or throws
+ * RollbackWith to answer with a value) must roll back alone: the batch is then
  * rolled back and run again with each write in its own savepoint, the failed
  * one left out — so a write callback may run more than once, and must keep its
  * effects inside the database (or in a BatchHook, which is told each attempt).
@@ -131,13 +146,13 @@ export class GroupCommit {
       const failedAt = error.index;
       return this.transaction(() =>
         batch.map((item, i): Outcome => {
-          if (i === failedAt) return { ok: false, error: error.error };
+          if (i === failedAt) return failed(error.error);
           const marks = this.hooks.map((hook) => hook.mark());
           try {
             return { ok: true, value: this.db.transaction(() => this.apply(item, i))() };
-          } catch (failed) {
+          } catch (thrown) {
             for (const [h, hook] of this.hooks.entries()) hook.undo(marks[h] as number);
-            return { ok: false, error: failed instanceof WriteFailed ? failed.error : failed };
+            return failed(thrown instanceof WriteFailed ? thrown.error : thrown);
           }
         }),
       );

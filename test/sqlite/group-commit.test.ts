@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { BatchCounts } from '../../src/sqlite/batch-counts.js';
 import { SqliteDatabase } from '../../src/sqlite/database.js';
+import { RollbackWith } from '../../src/sqlite/group-commit.js';
 import { tempDir } from '../support/service.js';
 
 const files = tempDir();
@@ -38,7 +39,7 @@ const settled = (p: Promise<unknown>) =>
     (error: Error) => error.message,
   );
 
-test('one batch: each failing write rolls back alone, whether it throws, breaks a CHECK or returns a promise', async () => {
+test('one batch: each failing write rolls back alone, whether it throws, breaks a CHECK, returns a promise or throws RollbackWith', async () => {
   const batchesBefore = database.writer.batches;
   const outcomes = await Promise.all([
     settled(database.write(() => insert(1))),
@@ -56,13 +57,18 @@ test('one batch: each failing write rolls back alone, whether it throws, breaks 
     ),
     settled(database.write(() => insert(4, -1))),
     settled(database.write(() => insert(5))),
+    database.write(() => {
+      insert(6);
+      throw new RollbackWith('sold out');
+    }),
   ]);
   assert.equal(outcomes[0], 'ok');
   assert.equal(outcomes[1], 'refused after writing');
   assert.match(outcomes[2] as string, /must be synchronous/);
   assert.match(outcomes[3] as string, /CHECK constraint failed/);
   assert.equal(outcomes[4], 'ok');
-  assert.equal(database.writer.batches, batchesBefore + 1, 'the five writes shared one commit');
+  assert.equal(outcomes[5], 'sold out', 'RollbackWith resolves with its value');
+  assert.equal(database.writer.batches, batchesBefore + 1, 'the six writes shared one commit');
   const ids = database.db.prepare('SELECT id FROM items ORDER BY id').all() as Array<{ id: number }>;
   assert.deepEqual(
     ids.map((r) => r.id),
