@@ -23,7 +23,8 @@ async function start(args: string[], port: number): Promise<ChildProcess> {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, FLASHSALE_LOG_LEVEL: 'warn' },
   });
-  for (let i = 0; i < 200; i++) {
+  // Up to a minute: tsx compiles the service at start, slowly on a busy machine.
+  for (let i = 0; i < 1200; i++) {
     try {
       await fetch(`http://127.0.0.1:${port}/orders/async`, {
         method: 'POST',
