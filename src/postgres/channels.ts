@@ -35,6 +35,11 @@ export class Channels {
     return () => set.delete(handler);
   }
 
+  /** Resolves once the LISTEN connection is up (or has failed and is being retried). */
+  async ready(): Promise<void> {
+    await this.connecting;
+  }
+
   /** Hands a payload this process committed to its own handlers. */
   local(channel: string, payload: string): void {
     for (const handler of this.handlers.get(channel) ?? []) handler(payload);

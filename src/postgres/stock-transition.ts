@@ -100,7 +100,7 @@ export async function transitionWithStock(
       const result = await client.query<{ sku: string; available: string }>(RELEASE, params);
       released = result.rows.map((r) => ({ sku: r.sku, available: Number(r.available) }));
     } else if (effect === 'sell') {
-      await client.query(SELL, params);
+      await client.query(SELL, params.slice(0, 2));
     } else if (effect === 'reserve' && !(await reserveAgain(client, lines, params))) {
       return { released: [] };
     }
