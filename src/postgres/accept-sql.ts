@@ -136,3 +136,43 @@ export async function resolveTakenKeys(
   }
   return outcomes;
 }
+
+const INSERT_ONE = `
+  o AS (
+    INSERT INTO orders (order_id, customer_id, status, mode, items, total, created_at, owner)
+    SELECT $1::text, $2::integer, $3::text, $4::text, $5::json, $6::numeric, $7::timestamptz, $11::text FROM source
+    RETURNING order_id),
+  m AS (INSERT INTO outbox (topic, body) SELECT $9::text, $10::text FROM o WHERE $8::boolean)
+  SELECT count(*)::int AS created FROM o`;
+const ACCEPT_ONE = `WITH source AS (SELECT 1), ${INSERT_ONE}`;
+// The key row is inserted first; a concurrent request with the same key waits on it and then inserts nothing.
+const ACCEPT_ONE_WITH_KEY = `WITH source AS (
+    INSERT INTO idempotency_keys (key, order_id, request_hash, created_at)
+    VALUES ($12::text, $1::text, $13::text, $7::timestamptz)
+    ON CONFLICT (key) DO NOTHING RETURNING order_id), ${INSERT_ONE}`;
+
+/**
+ * The unbatched path (--pg-batch off), as it was before the batch: one
+ * statement per order without stock, for the benchmark's side-by-side.
+ */
+export async function acceptOne(db: Queryable, topic: string, request: AcceptRequest): Promise<AcceptOutcome> {
+  const { order, idempotencyKey, requestHash, publish } = request;
+  const values: unknown[] = [
+    order.order_id,
+    order.customer_id,
+    order.status,
+    order.mode,
+    JSON.stringify(order.items),
+    order.total,
+    order.created_at,
+    publish,
+    topic,
+    JSON.stringify(orderMessage(order)),
+    request.owner ?? null,
+  ];
+  const keyed = idempotencyKey !== undefined;
+  if (keyed) values.push(idempotencyKey, requestHash ?? null);
+  const { rows } = await db.query<{ created: number }>(keyed ? ACCEPT_ONE_WITH_KEY : ACCEPT_ONE, values);
+  if ((rows[0]?.created ?? 0) > 0) return { kind: 'created', order };
+  return (await resolveTakenKeys(db, [request])).get(request) as AcceptOutcome;
+}

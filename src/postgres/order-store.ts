@@ -9,6 +9,7 @@ import type {
   TransitionPatch,
 } from '../core/ports.js';
 import { AcceptBatcher } from './accept-batch.js';
+import { acceptOne } from './accept-sql.js';
 import { STOCK_CHANNEL } from './catalog.js';
 import type { PostgresDatabase } from './database.js';
 import { acceptNaive } from './naive-reservation.js';
@@ -64,7 +65,12 @@ export class PostgresOrderStore implements OrderStore {
       if (outcome.kind === 'created' && request.publish) this.deps.outbox.afterCommit();
       return outcome;
     }
-    if (this.options.batch === false) return (await this.batcher.write([request]))[0] as AcceptOutcome;
+    if (this.options.batch === false) {
+      if (request.stock) return (await this.batcher.write([request]))[0] as AcceptOutcome;
+      const outcome = await acceptOne(this.deps.database, this.topic, request);
+      if (outcome.kind === 'created' && request.publish) this.deps.outbox.afterCommit();
+      return outcome;
+    }
     return this.batcher.submit(request);
   }
 
