@@ -24,7 +24,12 @@ export interface AcceptBatchOptions {
   topic: string;
   /** Most orders in one batch. Default 500. */
   maxBatch?: number;
-  /** Batches in flight at once, each on its own connection; the rest wait and grow. Default 4. */
+  /**
+   * Batches without stock in flight at once, each on its own connection; the
+   * rest wait and grow. Default 2. Batches that reserve go one at a time: two
+   * of one process would only queue on the same product rows, and the one
+   * waiting would be a smaller batch.
+   */
   maxInFlight?: number;
 }
 
@@ -49,7 +54,7 @@ export class AcceptBatcher {
     private readonly options: AcceptBatchOptions,
   ) {
     this.maxBatch = options.maxBatch ?? 500;
-    this.maxInFlight = options.maxInFlight ?? 4;
+    this.maxInFlight = options.maxInFlight ?? 2;
   }
 
   submit(request: AcceptRequest): Promise<AcceptOutcome> {
@@ -67,13 +72,17 @@ export class AcceptBatcher {
     });
   }
 
+  private limit(): number {
+    return this.queue.some((e) => e.request.stock) ? 1 : this.maxInFlight;
+  }
+
   private schedule(): void {
-    if (this.scheduled || this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
+    if (this.scheduled || this.inFlight >= this.limit() || this.queue.length === 0) return;
     this.scheduled = true;
     // setImmediate runs after the I/O callbacks of this turn: every request parsed in it joins.
     setImmediate(() => {
       this.scheduled = false;
-      while (this.inFlight < this.maxInFlight && this.queue.length > 0) void this.run(this.take());
+      while (this.inFlight < this.limit() && this.queue.length > 0) void this.run(this.take());
     });
   }
 
