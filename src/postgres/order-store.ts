@@ -8,6 +8,7 @@ import type {
   OrderStore,
   TransitionPatch,
 } from '../core/ports.js';
+import { stockEffect } from '../core/stock.js';
 import { AcceptBatcher } from './accept-batch.js';
 import { acceptOne } from './accept-sql.js';
 import { STOCK_CHANNEL } from './catalog.js';
@@ -92,13 +93,16 @@ export class PostgresOrderStore implements OrderStore {
   ): Promise<Order | undefined> {
     assertTransition(from, patch.status);
     const { database } = this.deps;
-    // An order holding no units moves in one statement. A second UPDATE of the same row waits
-    // for the first to commit, then re-checks the status and matches nothing.
+    // A move that cannot touch units (a claim, a release back to pending), or an order holding
+    // none, is one statement. A second UPDATE of the same row waits for the first to commit, then
+    // re-checks the status and matches nothing.
+    const moves = from.some((status) => stockEffect(status, patch.status) !== undefined);
     const { rows } = await database.query<OrderRow>(
-      UPDATE_STATUS('reservation IS NULL'),
+      UPDATE_STATUS(moves ? 'reservation IS NULL' : 'TRUE'),
       statusParams(orderId, from, patch, notification),
     );
     if (rows[0]) return toOrder(rows[0]);
+    if (!moves) return undefined;
     const moved = await transitionWithStock(database, orderId, from, patch, notification);
     for (const { sku, available } of moved.released) database.channels.local(STOCK_CHANNEL, `${sku}:${available}`);
     return moved.order;
