@@ -96,6 +96,9 @@ export async function transitionWithStock(
     const effect = lines.length > 0 ? stockEffect(current.status, patch.status) : undefined;
     const params = [lines.map((l) => l.sku), lines.map((l) => l.quantity), current.customer_id];
     let released: StockTransition['released'] = [];
+    // Product rows are locked in sku order by every writer; an UPDATE … FROM locks in join order.
+    if ((effect === 'release' || effect === 'sell') && lines.length > 1)
+      await client.query(LOCK_AVAILABLE, [params[0]]);
     if (effect === 'release') {
       const result = await client.query<{ sku: string; available: string }>(RELEASE, params);
       released = result.rows.map((r) => ({ sku: r.sku, available: Number(r.available) }));

@@ -155,6 +155,35 @@ for (const stockReservation of ['batched', 'naive'] as const) {
       assert.equal(again.kind, 'created');
     });
 
+    test('an order of two skus takes both or neither, and its failure returns both', async () => {
+      const [p] = await processes(1);
+      const store = (p as PgProcess).store;
+      await p?.catalog.put(spec('PAIR-A', { stock: 5 }));
+      await p?.catalog.put(spec('PAIR-B', { stock: 0 }));
+      const pair = () => {
+        const order = orderOf(21, 'PAIR-A');
+        order.items.push({ product_id: 'PAIR-B', quantity: 2, price: 29.99 });
+        return { order, publish: true, stock: { mode: 'open' as const } };
+      };
+      assert.deepEqual(await store.accept(pair()), {
+        kind: 'rejected',
+        rejection: { reason: 'sold_out', sku: 'PAIR-B', available: 0 },
+      });
+      assert.equal((await p?.catalog.get('PAIR-A'))?.stock.available, 5);
+      await p?.catalog.restock('PAIR-B', 3);
+      const created = await store.accept(pair());
+      assert.equal(created.kind, 'created');
+      assert.deepEqual((created as { stock?: unknown }).stock, [
+        { sku: 'PAIR-A', available: 4 },
+        { sku: 'PAIR-B', available: 1 },
+      ]);
+      const id = (created as { order: { order_id: string } }).order.order_id;
+      await store.transition(id, ['pending'], { status: 'failed', failure_code: 'cancelled' });
+      assert.equal((await p?.catalog.get('PAIR-A'))?.stock.available, 5);
+      assert.equal((await p?.catalog.get('PAIR-B'))?.stock.available, 3);
+      assert.equal((await p?.catalog.audit())?.clean, true);
+    });
+
     test('completion sells the units; a redrive takes them again or is refused when they are gone', async () => {
       const [p] = await processes(1);
       const store = (p as PgProcess).store;
