@@ -208,3 +208,35 @@ for (const stockReservation of ['batched', 'naive'] as const) {
     });
   });
 }
+
+describe('PostgreSQL stock with --pg-batch off: each order reserves in its own transaction', {
+  skip: probe.skip,
+}, () => {
+  let db: TestDatabase;
+  const opened: PgProcess[] = [];
+  before(async () => {
+    db = await createTestDatabase('flashsale_stock_unbatched');
+  });
+  after(async () => {
+    for (const p of opened) await p.database.close();
+    await db?.drop();
+  });
+
+  test('20 units, 60 concurrent buyers across 2 processes: exactly 20 created, the rest sold out', async () => {
+    for (let i = 0; i < 2; i++) opened.push(await openProcess(db.url, 'unbatched', { batch: false }, 6));
+    await opened[0]?.catalog.put(spec('U-1', { stock: 20 }));
+    const outcomes = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        (opened[i % 2] as PgProcess).store.accept({
+          order: orderOf(500 + i, 'U-1'),
+          publish: true,
+          stock: { mode: 'open' },
+        }),
+      ),
+    );
+    const created = outcomes.filter((o) => o.kind === 'created').length;
+    const soldOut = outcomes.filter((o) => o.kind === 'rejected' && o.rejection.reason === 'sold_out').length;
+    assert.deepEqual({ created, soldOut }, { created: 20, soldOut: 40 });
+    assert.equal((await opened[1]?.catalog.audit())?.clean, true);
+  });
+});
