@@ -138,7 +138,9 @@ export async function acceptBatch(
   const skus = new Set<string>();
   for (const r of requests) if (r.stock) for (const item of r.order.items) skus.add(item.product_id);
   const outcomes = new Map<AcceptRequest, AcceptOutcome>();
-  if (![...skus].some((sku) => products.has(sku))) {
+  // A closed-mode repeat of a key goes to the transaction, which finds the key before judging the skus.
+  const closedKeyed = requests.some((r) => r.stock?.mode === 'closed' && r.idempotencyKey !== undefined);
+  if (!closedKeyed && ![...skus].some((sku) => products.has(sku))) {
     // Closed-mode orders are left out: with no product among their skus every one of them is refused.
     const open = requests.filter((r) => r.stock?.mode !== 'closed');
     const { rows } = await database.query<{ products: string[] | null; created: string[] }>(WRITE_UNLESS_PRODUCTS, [

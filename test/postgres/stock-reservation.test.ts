@@ -122,6 +122,15 @@ for (const stockReservation of ['batched', 'naive'] as const) {
           'created',
         ],
       );
+      const keyed = await store.accept({
+        order: orderOf(5, 'NOT-IN-CATALOG'),
+        publish: true,
+        idempotencyKey: 'closed-key',
+        requestHash: 'h',
+        stock: { mode: 'closed' },
+      });
+      assert.deepEqual(keyed, { kind: 'rejected', rejection: { reason: 'unknown_sku', sku: 'NOT-IN-CATALOG' } });
+      assert.equal(await store.hasIdempotencyKey('closed-key'), false);
       assert.equal((await store.counts()).orders, 1);
       assert.equal((await p?.catalog.get('P-1'))?.stock.available, 100);
     });
