@@ -86,6 +86,7 @@ const LINES = `SELECT o.status, o.customer_id, l->>'sku' AS sku, (l->>'quantity'
 export class PostgresCatalog implements Catalog {
   private readonly listeners = new Set<(change: StockChange) => void>();
   private unlisten: (() => void) | undefined;
+  private unresync: (() => void) | undefined;
 
   constructor(private readonly deps: { database: PostgresDatabase }) {}
 
@@ -224,6 +225,15 @@ export class PostgresCatalog implements Catalog {
       const at = payload.lastIndexOf(':');
       const available = Number(payload.slice(at + 1));
       if (at > 0 && Number.isFinite(available)) this.emit({ sku: payload.slice(0, at), available });
+    });
+    // Units that came back while the LISTEN connection was down were not heard: read every sku again.
+    this.unresync ??= this.deps.database.channels.afterReconnect(() => {
+      countsOf(this.deps.database).then(
+        (counts) => {
+          for (const { sku, available } of counts) this.emit({ sku, available });
+        },
+        () => undefined,
+      );
     });
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -12,6 +12,8 @@ type Handler = (payload: string) => void;
  */
 export class Channels {
   private readonly handlers = new Map<string, Set<Handler>>();
+  private readonly reconnected = new Set<() => void>();
+  private listenedOnce = false;
   private client: pg.Client | undefined;
   private connecting: Promise<void> | undefined;
   private retry: NodeJS.Timeout | undefined;
@@ -33,6 +35,15 @@ export class Channels {
     set.add(handler);
     void this.connect();
     return () => set.delete(handler);
+  }
+
+  /**
+   * Calls `handler` each time the LISTEN connection is back after a loss: what
+   * was sent while it was down is not heard, so a listener reads the state again.
+   */
+  afterReconnect(handler: () => void): () => void {
+    this.reconnected.add(handler);
+    return () => this.reconnected.delete(handler);
   }
 
   /** Resolves once the LISTEN connection is up (or has failed and is being retried). */
@@ -78,7 +89,11 @@ export class Channels {
         await client.connect();
         for (const channel of this.handlers.keys()) await client.query(`LISTEN ${channel}`);
         if (this.closed) await client.end();
-        else this.client = client;
+        else {
+          this.client = client;
+          if (this.listenedOnce) for (const handler of this.reconnected) handler();
+          this.listenedOnce = true;
+        }
       } catch (error) {
         await client.end().catch(() => undefined);
         if (!this.closed) {

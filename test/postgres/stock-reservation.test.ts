@@ -164,6 +164,25 @@ for (const stockReservation of ['batched', 'naive'] as const) {
       assert.equal(again.kind, 'created');
     });
 
+    test('units that came back while the LISTEN connection was down are heard once it is back', async () => {
+      const [p, other] = await processes(2);
+      await p?.catalog.put(spec('GAP', { stock: 0 }));
+      const heard: StockChange[] = [];
+      other?.catalog.onStock((change) => heard.push(change));
+      await other?.database.channels.ready();
+      // Cut every LISTEN connection of the database, then restock while they are down.
+      const admin = await openProcess(db.url, 'public', {}, 1);
+      opened.push(admin);
+      await admin.database.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+      );
+      await p?.catalog.restock('GAP', 3);
+      await waitFor(() => heard.some((c) => c.sku === 'GAP' && c.available === 3), {
+        timeoutMs: 10_000,
+        message: 'the restock heard after the LISTEN connection came back',
+      });
+    });
+
     test('an order of two skus takes both or neither, and its failure returns both', async () => {
       const [p] = await processes(1);
       const store = (p as PgProcess).store;
