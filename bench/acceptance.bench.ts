@@ -1,8 +1,8 @@
 // npm run bench — async acceptance on this machine, side by side with a bare
 // route that answers 202 and stores nothing, measured in the same run.
-//   1. saturation: 200 connections for 10 s → orders/s, p50, p99
+//   1. saturation: 200 connections for 10 s (BENCH_ROUNDS times, alternating) → orders/s, p50, p99
 //   2. the study's flash sale: 60 orders/s for 10 s, open loop → p50, p99
-// Every flashsale 202 is committed with synchronous=FULL before it is sent.
+// Every flashsale 202 is sent only once an fdatasync of the WAL holding its order has returned.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,8 @@ import { runLoadTest } from '../src/loadtest/runner.js';
 import { freePort } from '../test/support/child-service.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+// Saturation alternates bare and flashsale this many times; the ratio printed is the median round's.
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 // Group commit turns concurrency into batch size: saturation needs enough clients in flight.
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 200);
 const body = JSON.stringify({ customer_id: 1234, items: [{ product_id: 'FLASH-001', quantity: 1, price: 29.99 }] });
@@ -21,7 +23,8 @@ async function start(args: string[], port: number): Promise<ChildProcess> {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, FLASHSALE_LOG_LEVEL: 'warn' },
   });
-  for (let i = 0; i < 200; i++) {
+  // Up to a minute: tsx compiles the service at start, slowly on a busy machine.
+  for (let i = 0; i < 1200; i++) {
     try {
       await fetch(`http://127.0.0.1:${port}/orders/async`, {
         method: 'POST',
@@ -107,9 +110,16 @@ try {
   const bare = `http://127.0.0.1:${barePort}`;
   const flash = `http://127.0.0.1:${flashPort}`;
 
-  process.stderr.write(`saturation, ${CONNECTIONS} connections, ${DURATION_S} s each…\n`);
-  const bareMax = await load(bare, { connections: CONNECTIONS });
-  const flashMax = await load(flash, { connections: CONNECTIONS });
+  process.stderr.write(`saturation, ${CONNECTIONS} connections, ${DURATION_S} s each, ${ROUNDS} round(s)…\n`);
+  const rounds: Array<{ bare: Figures; flash: Figures }> = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const bareRound = await load(bare, { connections: CONNECTIONS });
+    rounds.push({ bare: bareRound, flash: await load(flash, { connections: CONNECTIONS }) });
+  }
+  rounds.sort((a, b) => a.flash.rps / a.bare.rps - b.flash.rps / b.bare.rps);
+  const median = rounds[Math.floor(rounds.length / 2)] as { bare: Figures; flash: Figures };
+  const bareMax = median.bare;
+  const flashMax = median.flash;
   process.stderr.write(`60 orders/s, ${DURATION_S} s each…\n`);
   const bare60 = await paced(bare);
   const flash60 = await paced(flash);
@@ -126,9 +136,13 @@ try {
   console.log(row('flashsale /orders/async, saturation', flashMax));
   console.log(row('bare 202 route, 60 orders/s', bare60));
   console.log(row('flashsale /orders/async, 60 orders/s', flash60));
+  if (rounds.length > 1)
+    console.log(
+      `\nsaturation ratio per round: ${rounds.map((r) => (r.flash.rps / r.bare.rps).toFixed(2)).join(', ')} (median shown)`,
+    );
   console.log(
-    `\nflashsale reaches ${((flashMax.rps / bareMax.rps) * 100).toFixed(0)} % of the bare route's rate (goal ≥ 50 %); ` +
-      `p99 at 60 orders/s ${flash60.p99} ms (goal < 5 ms); ` +
+    `\nflashsale reaches ${((flashMax.rps / bareMax.rps) * 100).toFixed(0)} % of the bare route's rate (goal ≥ 60 %); ` +
+      `p99 at 60 orders/s ${flash60.p99} ms, the bare route's + ${(flash60.p99 - bare60.p99).toFixed(2)} ms (goal ≤ + 1.5 ms); ` +
       `${(stats.storage.writes / Math.max(1, stats.storage.commits)).toFixed(1)} writes per durable commit on average.`,
   );
 } finally {

@@ -1,7 +1,8 @@
 /**
  * Scale-out benchmark: async acceptance (orders/s, p99) of the one-process
  * embedded service next to an api process on PostgreSQL + SNS/SQS (the fauxqs
- * emulator in its own process), in the same run, and the outbox relay's
+ * emulator in its own process) with the PostgreSQL batch off (one statement
+ * per order) and on (group commit), in the same run, and the outbox relay's
  * publish rate. Accept-only (no workers), so the figures are the accept path.
  *
  *   npm run bench:scale-out [-- --duration 10 --connections 50]
@@ -100,7 +101,7 @@ async function load(url: string, setup: string): Promise<Row> {
 
 const cli = ['--import', 'tsx', 'src/cli/main.ts'];
 const rows: Row[] = [];
-let relay = '';
+const relay: string[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'flashsale-bench-'));
 let database: string | undefined;
 try {
@@ -135,44 +136,52 @@ try {
     },
   );
   if (reachable) {
-    database = `flashsale_bench_${process.pid}`;
-    await admin.query(`CREATE DATABASE ${database}`);
-    const dbUrl = new URL(values['pg-url'] as string);
-    dbUrl.pathname = `/${database}`;
     const sqsPort = await freePort();
     await start(
       ['node_modules/fauxqs/dist/cli.js'],
       { FAUXQS_PORT: String(sqsPort), FAUXQS_LOGGER: 'false' },
       `http://127.0.0.1:${sqsPort}`,
     );
-    const apiPort = await freePort();
-    const api = await start(
-      [...cli, 'api', '--host', '127.0.0.1', '--port', String(apiPort), '--store', 'postgres', '--bus', 'sqs'],
-      {
-        DATABASE_URL: dbUrl.toString(),
-        AWS_ENDPOINT_URL: `http://127.0.0.1:${sqsPort}`,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        FLASHSALE_PROVISION: 'true',
-      },
-      `http://127.0.0.1:${apiPort}`,
-    );
-    const started = performance.now();
-    rows.push(await load(`http://127.0.0.1:${apiPort}`, 'PostgreSQL + SNS/SQS (emulated), one api process'));
-    const loadEnded = performance.now();
-    // The relay keeps publishing after the load: wait until the outbox is empty.
-    let outbox = { pending: 1, published: 0 };
-    while (outbox.pending > 0) {
-      outbox = ((await (await fetch(`http://127.0.0.1:${apiPort}/stats`)).json()) as { outbox: typeof outbox }).outbox;
-      if (outbox.pending > 0) await new Promise((r) => setTimeout(r, 50));
+    // Unbatched (one statement per order, today's path) and batched (group commit), each on a fresh database.
+    for (const batch of ['off', 'on'] as const) {
+      database = `flashsale_bench_${process.pid}_${batch}`;
+      await admin.query(`CREATE DATABASE ${database}`);
+      const dbUrl = new URL(values['pg-url'] as string);
+      dbUrl.pathname = `/${database}`;
+      const apiPort = await freePort();
+      const api = await start(
+        [...cli, 'api', '--host', '127.0.0.1', '--port', String(apiPort), '--store', 'postgres', '--bus', 'sqs'],
+        {
+          DATABASE_URL: dbUrl.toString(),
+          AWS_ENDPOINT_URL: `http://127.0.0.1:${sqsPort}`,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+          AWS_EC2_METADATA_DISABLED: 'true',
+          FLASHSALE_PROVISION: 'true',
+          FLASHSALE_PG_BATCH: batch,
+        },
+        `http://127.0.0.1:${apiPort}`,
+      );
+      const started = performance.now();
+      const setup = `PostgreSQL + SNS/SQS (emulated), one api process, --pg-batch ${batch}`;
+      rows.push(await load(`http://127.0.0.1:${apiPort}`, setup));
+      const loadEnded = performance.now();
+      // The relay keeps publishing after the load: wait until the outbox is empty.
+      let outbox = { pending: 1, published: 0 };
+      while (outbox.pending > 0) {
+        outbox = ((await (await fetch(`http://127.0.0.1:${apiPort}/stats`)).json()) as { outbox: typeof outbox })
+          .outbox;
+        if (outbox.pending > 0) await new Promise((r) => setTimeout(r, 50));
+      }
+      const drained = performance.now();
+      relay.push(
+        `Outbox relay (--pg-batch ${batch}): ${outbox.published} messages published to SNS in ${((drained - started) / 1000).toFixed(1)} s = ${(outbox.published / ((drained - started) / 1000)).toFixed(0)} msg/s (backlog drained ${((drained - loadEnded) / 1000).toFixed(1)} s after the load ended)`,
+      );
+      await stop(api);
+      await admin.query(`DROP DATABASE ${database} WITH (FORCE)`);
+      database = undefined;
     }
-    const drained = performance.now();
-    relay = `Outbox relay: ${outbox.published} messages published to SNS in ${((drained - started) / 1000).toFixed(1)} s = ${(outbox.published / ((drained - started) / 1000)).toFixed(0)} msg/s (backlog drained ${((drained - loadEnded) / 1000).toFixed(1)} s after the load ended)`;
-    await stop(api);
-    await admin.query(`DROP DATABASE ${database} WITH (FORCE)`);
-    database = undefined;
     await admin.end();
   }
 } finally {
@@ -186,4 +195,11 @@ console.log('|---|---:|---:|---:|---:|');
 for (const r of rows) {
   console.log(`| ${r.setup} | ${r.ordersPerS.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non202} |`);
 }
-if (relay) console.log(`\n${relay}`);
+const unbatched = rows.find((r) => r.setup.endsWith('--pg-batch off'));
+const batched = rows.find((r) => r.setup.endsWith('--pg-batch on'));
+if (unbatched && batched) {
+  console.log(
+    `\nPostgreSQL batched ÷ unbatched: ${(batched.ordersPerS / unbatched.ordersPerS).toFixed(2)}× orders/s (goal ≥ 2×); p99 ${batched.p99} ms vs ${unbatched.p99} ms`,
+  );
+}
+if (relay.length > 0) console.log(`\n${relay.join('\n')}`);

@@ -1,13 +1,34 @@
 #!/usr/bin/env node
-// Runs every test file under test/ with node's own test runner, one file at a
-// time: the pipeline tests measure processing rates, and two files competing for
-// the same two cores would skew each other's figures.
+// Runs every test file under test/ with node's own test runner, in two lanes side by side:
+// - the fleet lane: files that start fleets of processes, measure processing rates or run
+//   long fault scenarios (chaos, scale-out, shutdown, lab, admission, packaging), one at a time;
+// - the unit lane: every other file (in-process tests on real SQLite, PostgreSQL and HTTP), one at a time.
+// Two files at most run at once, one from each lane, so a rate-measuring test never competes with
+// another fleet for the two cores, and the suite takes about as long as its longer lane.
 // Usage: node scripts/run-tests.mjs [path-filter ...]
-import { spawnSync } from 'node:child_process';
+//   FLASHSALE_TEST_LANES=1 runs everything in one lane, one file at a time.
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { createInterface } from 'node:readline';
 
 const root = new URL('..', import.meta.url).pathname;
+
+/** Files of the fleet lane, by path prefix. */
+const FLEET = [
+  'test/chaos/',
+  'test/scale-out/',
+  'test/shutdown/',
+  'test/lab/',
+  'test/package/',
+  'test/container/',
+  'test/resilience/admission',
+  'test/resilience/autoscaler',
+  'test/pipeline/async-rate',
+  'test/pipeline/crash',
+  'test/serverless/',
+  'test/stock/distributed',
+];
 
 function findTests(dir) {
   const found = [];
@@ -27,13 +48,44 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
-  {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, FLASHSALE_LOG_LEVEL: process.env.FLASHSALE_LOG_LEVEL ?? 'silent' },
-  },
-);
-process.exit(result.status ?? 1);
+
+const oneLane = process.env.FLASHSALE_TEST_LANES === '1';
+const fleet = oneLane ? [] : files.filter((f) => FLEET.some((prefix) => f.startsWith(prefix)));
+const unit = files.filter((f) => !fleet.includes(f));
+const lanes = [
+  { name: 'unit', files: unit },
+  { name: 'fleet', files: fleet },
+].filter((lane) => lane.files.length > 0);
+
+/** Runs one lane's files with the spec reporter, its lines prefixed with the lane's name when two run. */
+function runLane(lane) {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...lane.files],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, FLASHSALE_LOG_LEVEL: process.env.FLASHSALE_LOG_LEVEL ?? 'silent' },
+      },
+    );
+    const prefix = lanes.length > 1 ? `[${lane.name}] ` : '';
+    for (const [stream, out] of [
+      [child.stdout, process.stdout],
+      [child.stderr, process.stderr],
+    ]) {
+      createInterface({ input: stream }).on('line', (line) => out.write(`${prefix}${line}\n`));
+    }
+    child.on('close', (code, signal) => resolve({ lane: lane.name, code: code ?? (signal ? 1 : 0) }));
+  });
+}
+
+const started = Date.now();
+const results = await Promise.all(lanes.map(runLane));
+const seconds = Math.round((Date.now() - started) / 1000);
+for (const { lane, code } of results) {
+  const count = lanes.find((l) => l.name === lane)?.files.length;
+  console.log(`lane ${lane}: ${count} files, ${code === 0 ? 'passed' : `FAILED (exit ${code})`}`);
+}
+console.log(`all lanes ended in ${seconds} s`);
+process.exit(results.every((r) => r.code === 0) ? 0 : 1);

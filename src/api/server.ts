@@ -9,6 +9,7 @@ import { addSharedSchemas, registerDocsUi, registerOpenApi } from './openapi.js'
 import { opsRoutes } from './ops-routes.js';
 import { type OrderGuards, orderRoutes } from './order-routes.js';
 import type { ReadinessCheck } from './readiness.js';
+import { lazyChildLogger } from './request-logger.js';
 
 export interface ApiDeps {
   checkout: Checkout;
@@ -38,6 +39,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}): Promise
     loggerInstance: deps.logger,
     // One log line per request would cost more than accepting the order.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: options.bodyLimitBytes ?? 65_536,
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
@@ -51,9 +53,11 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}): Promise
     for (const method of [route.method].flat()) routes.push({ pattern, method });
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook, not an async one: no promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     deps.telemetry.observeRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 
   // Orders are JSON only; Fastify's default text/plain parser would turn a mislabelled body into a vague 400.

@@ -79,6 +79,10 @@ export interface ServiceConfig extends ResilienceSettings {
     poolSize: number;
     connectTimeoutMs: number;
     queryTimeoutMs: number;
+    /** Group commit of the accepts of one event-loop turn. */
+    batch: boolean;
+    /** How accepts take catalog units: one decrement per sku per batch, or a conditional UPDATE per order. */
+    stockReservation: 'batched' | 'naive';
   };
   notify: {
     smtpUrl?: string;

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { type Clock, isAbortError } from './clock.js';
+import { uuidv7 } from './ids.js';
 import type { Notifier } from './notifier.js';
 import { isFinal, newOrder, type Order, type OrderInput } from './order.js';
 import type { OrderStore, PaymentGateway, PaymentResult } from './ports.js';
@@ -149,7 +149,7 @@ export class Checkout {
   }
 
   private newId(): string {
-    return this.deps.newId ? this.deps.newId() : randomUUID();
+    return this.deps.newId ? this.deps.newId() : uuidv7(this.deps.clock.now());
   }
 }
 

@@ -80,10 +80,13 @@ const LINES = `SELECT o.status, o.customer_id, l->>'sku' AS sku, (l->>'quantity'
  * The catalog in PostgreSQL, for many API and worker processes at once: each
  * operation is one statement, guarded so that it never breaks the products'
  * CHECK (the invariant) however reservations interleave with it. A change that
- * adds units notifies STOCK_CHANNEL in the same transaction.
+ * adds units notifies STOCK_CHANNEL in the same transaction; onStock hears
+ * this process's changes at once and other processes' by LISTEN.
  */
 export class PostgresCatalog implements Catalog {
   private readonly listeners = new Set<(change: StockChange) => void>();
+  private unlisten: (() => void) | undefined;
+  private unresync: (() => void) | undefined;
 
   constructor(private readonly deps: { database: PostgresDatabase }) {}
 
@@ -216,6 +219,22 @@ export class PostgresCatalog implements Catalog {
   }
 
   onStock(listener: (change: StockChange) => void): () => void {
+    // Units come back in other processes too (a worker's release, another api's restock): their
+    // NOTIFYs, and this process's own releases, reach the listeners through the database's channel.
+    this.unlisten ??= this.deps.database.channels.listen(STOCK_CHANNEL, (payload) => {
+      const at = payload.lastIndexOf(':');
+      const available = Number(payload.slice(at + 1));
+      if (at > 0 && Number.isFinite(available)) this.emit({ sku: payload.slice(0, at), available });
+    });
+    // Units that came back while the LISTEN connection was down were not heard: read every sku again.
+    this.unresync ??= this.deps.database.channels.afterReconnect(() => {
+      countsOf(this.deps.database).then(
+        (counts) => {
+          for (const { sku, available } of counts) this.emit({ sku, available });
+        },
+        () => undefined,
+      );
+    });
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { FlashsaleError } from '../core/errors.js';
 import type { Logger } from '../core/ports.js';
+import { Channels } from './channels.js';
 import { PG_MIGRATIONS } from './migrations.js';
 
 export interface PostgresOptions {
@@ -29,6 +30,10 @@ export interface Queryable {
 export class PostgresDatabase implements Queryable {
   private readonly pool: pg.Pool;
   private closed = false;
+  /** Backend process ids of this pool's connections: their notifications are this process's own. */
+  private readonly backends = new Set<number>();
+  /** NOTIFY channels: this process's own notifications at once, other processes' by LISTEN. */
+  readonly channels: Channels;
 
   constructor(
     deps: { logger: Logger },
@@ -50,6 +55,19 @@ export class PostgresDatabase implements Queryable {
     // Debug only: a failover drops every connection at once, and the next query that fails is
     // what reports the store down (once, through the dependency health).
     this.pool.on('error', (error) => deps.logger.debug({ err: error.message }, 'idle PostgreSQL connection lost'));
+    const pid = (client: pg.PoolClient) => (client as unknown as { processID: number | null }).processID;
+    this.pool.on('connect', (client) => {
+      const id = pid(client);
+      if (id !== null) this.backends.add(id);
+    });
+    this.pool.on('remove', (client) => {
+      const id = pid(client);
+      if (id !== null) this.backends.delete(id);
+    });
+    this.channels = new Channels(
+      { logger: deps.logger, isOwnBackend: (id) => this.backends.has(id) },
+      { url: options.url, ...(schema ? { schema } : {}) },
+    );
   }
 
   async init(): Promise<void> {
@@ -60,6 +78,7 @@ export class PostgresDatabase implements Queryable {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.channels.close();
     await this.pool.end();
   }
 

@@ -1,11 +1,4 @@
-import {
-  assertTransition,
-  type FailureCode,
-  ORDER_STATUSES,
-  type Order,
-  type OrderStatus,
-  orderMessage,
-} from '../core/order.js';
+import { assertTransition, ORDER_STATUSES, type Order, type OrderStatus } from '../core/order.js';
 import type {
   AcceptOutcome,
   AcceptRequest,
@@ -15,74 +8,52 @@ import type {
   OrderStore,
   TransitionPatch,
 } from '../core/ports.js';
+import { stockEffect } from '../core/stock.js';
+import { AcceptBatcher } from './accept-batch.js';
+import { acceptOne } from './accept-sql.js';
+import { STOCK_CHANNEL } from './catalog.js';
 import type { PostgresDatabase } from './database.js';
+import { acceptNaive } from './naive-reservation.js';
+import { type OrderRow, toOrder } from './order-rows.js';
 import type { PostgresOutbox } from './outbox.js';
+import { statusParams, transitionWithStock, UPDATE_STATUS } from './stock-transition.js';
 
 export interface PostgresOrderStoreOptions {
   /** Topic the order messages go to. Default order-processing-events. */
   topic?: string;
+  /**
+   * Group commit: the accepts of one event-loop turn are written as one batch
+   * (setting postgres.batch). Default true; false writes each on its own.
+   */
+  batch?: boolean;
+  /**
+   * How orders take catalog units (setting stock.reservation): batched, one
+   * decrement per sku per batch; naive, each order its own conditional UPDATE
+   * and transaction (the benchmark's baseline). Default batched.
+   */
+  stockReservation?: 'batched' | 'naive';
 }
-
-interface OrderRow {
-  order_id: string;
-  customer_id: number;
-  status: OrderStatus;
-  mode: 'sync' | 'async';
-  items: Order['items'];
-  total: string;
-  created_at: Date;
-  processed_at: Date | null;
-  processing_time_ms: number | null;
-  failure_reason: string | null;
-  failure_code: FailureCode | null;
-}
-
-function toOrder(row: OrderRow): Order {
-  const order: Order = {
-    order_id: row.order_id,
-    customer_id: row.customer_id,
-    status: row.status,
-    items: row.items,
-    total: Number(row.total),
-    mode: row.mode,
-    created_at: row.created_at.toISOString(),
-  };
-  if (row.processed_at !== null) order.processed_at = row.processed_at.toISOString();
-  if (row.processing_time_ms !== null) order.processing_time_ms = row.processing_time_ms;
-  if (row.failure_reason !== null) order.failure_reason = row.failure_reason;
-  if (row.failure_code !== null) order.failure_code = row.failure_code;
-  return order;
-}
-
-// Each write is one statement, so it is atomic without BEGIN/COMMIT round trips.
-const INSERT_ORDER = `
-  o AS (
-    INSERT INTO orders (order_id, customer_id, status, mode, items, total, created_at, owner)
-    SELECT $1::text, $2::integer, $3::text, $4::text, $5::json, $6::numeric, $7::timestamptz, $11::text FROM source
-    RETURNING order_id),
-  m AS (INSERT INTO outbox (topic, body) SELECT $9::text, $10::text FROM o WHERE $8::boolean)
-  SELECT count(*)::int AS created FROM o`;
-const ACCEPT = `WITH source AS (SELECT 1), ${INSERT_ORDER}`;
-// The key row is inserted first; a concurrent request with the same key waits on it and then inserts nothing.
-const ACCEPT_WITH_KEY = `WITH source AS (
-    INSERT INTO idempotency_keys (key, order_id, request_hash, created_at)
-    VALUES ($12::text, $1::text, $13::text, $7::timestamptz)
-    ON CONFLICT (key) DO NOTHING RETURNING order_id), ${INSERT_ORDER}`;
 
 /**
  * Orders in PostgreSQL, safe for many API and worker processes at once:
- * acceptance stores the order, its idempotency key and its outbox row in one
- * statement; a transition is a guarded UPDATE (`WHERE status = ANY(from)`),
- * so of two workers moving an order out of a status exactly one succeeds.
+ * acceptance stores the order, its idempotency key, its outbox row and its
+ * reservation in one transaction (batched, see accept-batch.ts); a transition
+ * is a guarded UPDATE (`WHERE status = ANY(from)`), so of two workers moving an
+ * order out of a status exactly one succeeds — and moves its units.
  */
 export class PostgresOrderStore implements OrderStore {
   private readonly topic: string;
+  private readonly batcher: AcceptBatcher;
 
   constructor(
     private readonly deps: { database: PostgresDatabase; outbox: PostgresOutbox },
-    options: PostgresOrderStoreOptions = {},
+    private readonly options: PostgresOrderStoreOptions = {},
   ) {
     this.topic = options.topic ?? 'order-processing-events';
+    this.batcher = new AcceptBatcher(
+      { database: deps.database, afterCommit: () => deps.outbox.afterCommit() },
+      { topic: this.topic },
+    );
   }
 
   async init(): Promise<void> {}
@@ -90,40 +61,18 @@ export class PostgresOrderStore implements OrderStore {
   async close(): Promise<void> {}
 
   async accept(request: AcceptRequest): Promise<AcceptOutcome> {
-    const { order, idempotencyKey, requestHash, publish } = request;
-    const values: unknown[] = [
-      order.order_id,
-      order.customer_id,
-      order.status,
-      order.mode,
-      JSON.stringify(order.items),
-      order.total,
-      order.created_at,
-      publish,
-      this.topic,
-      JSON.stringify(orderMessage(order)),
-      request.owner ?? null,
-    ];
-    const { database, outbox } = this.deps;
-    const keyed = idempotencyKey !== undefined;
-    if (keyed) values.push(idempotencyKey, requestHash ?? null);
-    const { rows } = await database.query<{ created: number }>(keyed ? ACCEPT_WITH_KEY : ACCEPT, values);
-    if ((rows[0]?.created ?? 0) > 0) {
-      if (publish) outbox.afterCommit();
-      return { kind: 'created', order };
+    if (request.stock && this.options.stockReservation === 'naive') {
+      const outcome = await acceptNaive(this.deps.database, this.topic, request);
+      if (outcome.kind === 'created' && request.publish) this.deps.outbox.afterCommit();
+      return outcome;
     }
-    const existing = await database.query<OrderRow & { key_order_id: string; request_hash: string | null }>(
-      `SELECT k.order_id AS key_order_id, k.request_hash, o.*
-       FROM idempotency_keys k LEFT JOIN orders o ON o.order_id = k.order_id WHERE k.key = $1`,
-      [idempotencyKey],
-    );
-    const row = existing.rows[0];
-    if (!row) throw new Error(`idempotency key ${idempotencyKey} vanished while it was being used`);
-    if (requestHash !== undefined && row.request_hash !== null && row.request_hash !== requestHash) {
-      return { kind: 'conflict', orderId: row.key_order_id };
+    if (this.options.batch === false) {
+      if (request.stock) return (await this.batcher.write([request]))[0] as AcceptOutcome;
+      const outcome = await acceptOne(this.deps.database, this.topic, request);
+      if (outcome.kind === 'created' && request.publish) this.deps.outbox.afterCommit();
+      return outcome;
     }
-    if (row.order_id === null) throw new Error(`idempotency key ${idempotencyKey} names a missing order`);
-    return { kind: 'replayed', order: toOrder(row) };
+    return this.batcher.submit(request);
   }
 
   async hasIdempotencyKey(key: string): Promise<boolean> {
@@ -143,35 +92,20 @@ export class PostgresOrderStore implements OrderStore {
     notification?: NotificationDraft,
   ): Promise<Order | undefined> {
     assertTransition(from, patch.status);
-    // A second UPDATE of the same row waits for the first to commit, then re-checks the status and matches nothing.
-    const { rows } = await this.deps.database.query<OrderRow>(
-      `WITH u AS (
-         UPDATE orders SET status = $2::text,
-           processed_at = COALESCE($3::timestamptz, processed_at),
-           processing_time_ms = COALESCE($4::float8, processing_time_ms),
-           failure_reason = COALESCE($5::text, failure_reason),
-           failure_code = $11::text
-         WHERE order_id = $1::text AND status = ANY($6::text[])
-         RETURNING *),
-       n AS (
-         INSERT INTO notifications (order_id, recipient, subject, body, delivery)
-         SELECT order_id, $7::text, $8::text, $9::text, 'recorded' FROM u WHERE $10::boolean)
-       SELECT * FROM u`,
-      [
-        orderId,
-        patch.status,
-        patch.processed_at ?? null,
-        patch.processing_time_ms ?? null,
-        patch.failure_reason ?? null,
-        from,
-        notification?.recipient ?? null,
-        notification?.subject ?? null,
-        notification?.body ?? null,
-        notification !== undefined,
-        patch.status === 'failed' ? (patch.failure_code ?? null) : null,
-      ],
+    const { database } = this.deps;
+    // A move that cannot touch units (a claim, a release back to pending), or an order holding
+    // none, is one statement. A second UPDATE of the same row waits for the first to commit, then
+    // re-checks the status and matches nothing.
+    const moves = from.some((status) => stockEffect(status, patch.status) !== undefined);
+    const { rows } = await database.query<OrderRow>(
+      UPDATE_STATUS(moves ? 'reservation IS NULL' : 'TRUE'),
+      statusParams(orderId, from, patch, notification),
     );
-    return rows[0] ? toOrder(rows[0]) : undefined;
+    if (rows[0]) return toOrder(rows[0]);
+    if (!moves) return undefined;
+    const moved = await transitionWithStock(database, orderId, from, patch, notification);
+    for (const { sku, available } of moved.released) database.channels.local(STOCK_CHANNEL, `${sku}:${available}`);
+    return moved.order;
   }
 
   async countByStatus(): Promise<Record<OrderStatus, number>> {

@@ -148,8 +148,6 @@ export class OrderProcessor {
     if (free <= 0 || this.paused) return 'idle';
     // One receive per 10 idle workers, all at once: they share one commit, so a
     // large pool refills in one round trip instead of free/10 sequential ones.
-    // One receive per 10 idle workers, all at once: they share one commit, so a
-    // large pool refills in one round trip instead of free/10 sequential ones.
     await receiveBatches(
       { bus, health },
       { queue: this.opts.queue, free, receives: Math.ceil(free / 10), waitMs: this.opts.waitTimeMs, signal },

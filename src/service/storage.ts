@@ -63,7 +63,10 @@ async function openPostgres(config: ServiceConfig, needs: StorageNeeds, deps: St
     import('../postgres/order-store.js'),
   ]);
   const outbox = new PostgresOutbox({ database });
-  storage.store = new PostgresOrderStore({ database, outbox }, { topic: config.queue.topic });
+  storage.store = new PostgresOrderStore(
+    { database, outbox },
+    { topic: config.queue.topic, batch: config.postgres.batch, stockReservation: config.postgres.stockReservation },
+  );
   if (needs === 'orders') return storage;
   const { PostgresCatalog } = await import('../postgres/catalog.js');
   storage.catalog = new PostgresCatalog({ database });

@@ -1,9 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { Checkpointer } from './checkpointer.js';
 import { GroupCommit } from './group-commit.js';
 import { MIGRATIONS } from './migrations.js';
-import { WalSync } from './wal-sync.js';
+import { WalSync, type WalSyncer } from './wal-sync.js';
+
+export interface SqliteDeps {
+  /** What makes the WAL at `walPath` durable. Default a WalSync (fdatasync on libuv's thread pool). */
+  walSyncer?: (walPath: string) => WalSyncer;
+}
 
 export interface SqliteOptions {
   /** Database file; ':memory:' for a throw-away database. Default ./data/flashsale.db */
@@ -20,10 +26,14 @@ export interface SqliteOptions {
 export class SqliteDatabase {
   readonly db: Database.Database;
   readonly writer: GroupCommit;
-  private readonly walSync: WalSync | undefined;
+  private readonly walSync: WalSyncer | undefined;
+  private readonly checkpointer: Checkpointer | undefined;
   private closed = false;
 
-  constructor(readonly options: SqliteOptions) {
+  constructor(
+    readonly options: SqliteOptions,
+    deps: SqliteDeps = {},
+  ) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
@@ -35,9 +45,23 @@ export class SqliteDatabase {
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     this.db.pragma('foreign_keys = ON');
     this.migrate();
-    this.walSync = onDisk ? new WalSync(`${options.path}-wal`) : undefined;
+    const syncer = deps.walSyncer ?? ((walPath: string) => new WalSync(walPath));
+    this.walSync = onDisk ? syncer(`${options.path}-wal`) : undefined;
     const walSync = this.walSync;
     this.writer = new GroupCommit(this.db, walSync ? () => walSync.sync() : undefined);
+    if (onDisk) {
+      // Checkpoints run on a worker thread; SQLite's own, inside a commit on the event loop, only
+      // if the WAL outgrows ~40 MB (the worker fell behind or died).
+      this.db.pragma('wal_autocheckpoint = 10000');
+      const checkpointer = new Checkpointer(options.path);
+      this.checkpointer = checkpointer;
+      this.writer.addHook({ begin() {}, end: () => checkpointer.committed(), mark: () => 0, undo() {} });
+    }
+  }
+
+  /** Checkpoints the worker thread ran and failed (0, 0 for ':memory:'). */
+  get checkpoints(): { runs: number; failures: number } {
+    return { runs: this.checkpointer?.runs ?? 0, failures: this.checkpointer?.failures ?? 0 };
   }
 
   /** Runs `fn` inside the next group transaction; resolves once it is durable. */
@@ -54,6 +78,8 @@ export class SqliteDatabase {
     await this.writer.flush();
     this.closed = true;
     await this.walSync?.close();
+    // The main connection closes last: SQLite then checkpoints and removes the WAL.
+    await this.checkpointer?.close();
     this.db.close();
   }
 

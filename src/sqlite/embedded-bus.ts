@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../core/clock.js';
 import type { BusMessage, DeadLetter, MessageBus, QueueDepth, ReceiveOptions } from '../core/ports.js';
+import { BatchCounts } from './batch-counts.js';
 import type { SqliteDatabase } from './database.js';
 import type { TransactionalPublisher } from './order-store.js';
 
@@ -46,6 +47,8 @@ export class EmbeddedBus implements MessageBus, TransactionalPublisher {
   private readonly stmt;
   private lastExpiry = 0;
   private readonly subscribed = new Map<string, readonly string[]>();
+  /** Live messages published per queue, written to bus_counts once per batch (migration 5). */
+  private readonly published: BatchCounts<string>;
 
   constructor(
     private readonly deps: { database: SqliteDatabase; clock: Clock },
@@ -80,7 +83,7 @@ export class EmbeddedBus implements MessageBus, TransactionalPublisher {
       killByReceipt: db.prepare(
         'UPDATE bus_messages SET dead = 1, dead_reason = ?, dead_at = ?, receipt = NULL WHERE id = ? AND queue = ? AND receipt = ? AND dead = 0',
       ),
-      // Totals come from the trigger-kept bus_counts; only the hidden messages (a
+      // Totals come from bus_counts (kept per batch and by triggers); only the hidden messages (a
       // few per worker) are counted, by an index range, so depth stays O(in flight).
       depth: db.prepare(
         `SELECT COALESCE((SELECT n FROM bus_counts WHERE queue = @queue AND dead = 0), 0) AS live,
@@ -98,7 +101,12 @@ export class EmbeddedBus implements MessageBus, TransactionalPublisher {
         'UPDATE bus_messages SET dead = 0, dead_reason = NULL, dead_at = NULL, receive_count = 0, visible_at = ? WHERE queue = ? AND dead = 1 AND id = ?',
       ),
       expire: db.prepare('DELETE FROM bus_messages WHERE sent_at < ?'),
+      addCount: db.prepare(
+        'INSERT INTO bus_counts (queue, dead, n) VALUES (?, 0, ?) ON CONFLICT (queue, dead) DO UPDATE SET n = n + excluded.n',
+      ),
     };
+    this.published = new BatchCounts((queue, n) => this.stmt.addCount.run(queue, n));
+    deps.database.writer.addHook(this.published);
   }
 
   async init(): Promise<void> {
@@ -132,7 +140,10 @@ export class EmbeddedBus implements MessageBus, TransactionalPublisher {
     if (queues.length === 0) throw new Error(`no queue is subscribed to topic ${topic}`);
     const now = this.deps.clock.now();
     for (const queue of queues) {
-      for (const body of bodies) this.stmt.insert.run(queue, body, now, now);
+      for (const body of bodies) {
+        this.stmt.insert.run(queue, body, now, now);
+        this.published.add(queue);
+      }
     }
   }
 

@@ -140,7 +140,19 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       );
     `,
   },
-  // Version 5 is the accept path's (counts kept per batch).
+  {
+    version: 5,
+    sql: `
+      -- New orders and messages are counted once per group-commit batch by the stores
+      -- (BatchCounts), in the batch's transaction: a trigger cost two statements per row.
+      -- Status changes, dead letters and deletes keep their triggers.
+      DROP TRIGGER IF EXISTS order_counts_insert;
+      DROP TRIGGER IF EXISTS bus_counts_insert;
+      -- orders_status_age (status, created_at; version 6) serves every lookup by status:
+      -- one index fewer to update for each order taken and each status change.
+      DROP INDEX IF EXISTS orders_status;
+    `,
+  },
   {
     version: 6,
     sql: `

@@ -16,6 +16,7 @@ import type {
   OrderStore,
   TransitionPatch,
 } from '../core/ports.js';
+import { BatchCounts } from './batch-counts.js';
 import type { SqliteDatabase } from './database.js';
 
 /**
@@ -69,6 +70,8 @@ function toOrder(row: OrderRow): Order {
 export class SqliteOrderStore implements OrderStore {
   private readonly topic: string;
   private readonly stmt: ReturnType<SqliteOrderStore['prepare']>;
+  /** Orders inserted per status, written to order_counts once per batch (migration 5; updates keep a trigger). */
+  private readonly inserted: BatchCounts<OrderStatus>;
 
   constructor(
     private readonly deps: { database: SqliteDatabase; publisher?: TransactionalPublisher },
@@ -76,6 +79,8 @@ export class SqliteOrderStore implements OrderStore {
   ) {
     this.topic = options.topic ?? 'order-processing-events';
     this.stmt = this.prepare(deps.database.db);
+    this.inserted = new BatchCounts((status, n) => this.stmt.addCount.run(status, n));
+    deps.database.writer.addHook(this.inserted);
   }
 
   private prepare(db: Database.Database) {
@@ -102,6 +107,9 @@ export class SqliteOrderStore implements OrderStore {
          VALUES (@order_id, @recipient, @subject, @body, @created_at, 'recorded')`,
       ),
       countByStatus: db.prepare('SELECT status, n FROM order_counts'),
+      addCount: db.prepare(
+        'INSERT INTO order_counts (status, n) VALUES (?, ?) ON CONFLICT (status) DO UPDATE SET n = n + excluded.n',
+      ),
       counts: db.prepare(
         `SELECT (SELECT COUNT(*) FROM orders) AS orders,
                 (SELECT COUNT(*) FROM bus_messages) + (SELECT COUNT(*) FROM outbox) AS messages,
@@ -148,6 +156,7 @@ export class SqliteOrderStore implements OrderStore {
         }
       }
       this.stmt.insertOrder.run({ ...order, items: JSON.stringify(order.items), owner: request.owner ?? null });
+      this.inserted.add(order.status);
       if (publish) {
         if (!this.deps.publisher) throw new Error('this store has no publisher for order messages');
         this.deps.publisher.publishInTransaction(this.topic, [JSON.stringify(orderMessage(order))]);

@@ -30,6 +30,7 @@ const CANDIDATES = [
   'postgres',
   'push',
   'closed',
+  'naive',
   'debug',
   'http://127.0.0.1:9',
   'postgres://u@127.0.0.1:5432/other',

@@ -1,5 +1,5 @@
 /** Tuning knobs of the adapters and loops: defaults that rarely need changing, documented here rather than hidden in classes. */
-import { duration, integer, text } from '../rules.js';
+import { duration, integer, oneOf, onOff, text } from '../rules.js';
 import { ALL, NODES, ORDERS, setting, TAKING } from '../setting.js';
 
 export const ADVANCED_SETTINGS = [
@@ -142,6 +142,26 @@ export const ADVANCED_SETTINGS = [
     doc: 'postgres: real time a query may take before it is abandoned; 0 = no limit',
     roles: ALL,
     group: 'advanced',
+  }),
+  setting({
+    path: 'postgres.batch',
+    env: 'FLASHSALE_PG_BATCH',
+    flag: '--pg-batch',
+    rule: onOff(),
+    default: true,
+    doc: 'postgres: the accepts of one event-loop turn go in as one batch (multi-row statements, one transaction); off = one statement per order',
+    roles: TAKING,
+    group: 'advanced',
+  }),
+  setting({
+    path: 'postgres.stockReservation',
+    env: 'FLASHSALE_STOCK_RESERVATION',
+    flag: '--stock-reservation',
+    rule: oneOf(['batched', 'naive']),
+    default: 'batched',
+    doc: 'postgres: batched takes each sku’s units once per batch (one row lock per sku, not per order); naive = one conditional UPDATE and transaction per order (the benchmark’s baseline)',
+    roles: TAKING,
+    group: 'stock',
   }),
   setting({
     path: 'gatewayStatsRefreshMs',
