@@ -32,8 +32,12 @@ export interface LabRun {
 }
 
 function seriesCsv(series: readonly QueuePoint[]): string {
-  const header =
-    't_s,visible,in_flight,dead_letters,workers,busy,payments_in_flight,payments_waiting,accepted,completed,failed';
+  // Units per catalog sku, when the phase sold any (the sellout phase).
+  const skus = [...new Set(series.flatMap((p) => Object.keys(p.stock ?? {})))].sort();
+  const header = [
+    't_s,visible,in_flight,dead_letters,workers,busy,payments_in_flight,payments_waiting,accepted,completed,failed',
+    ...skus.map((sku) => `${sku}_available,${sku}_reserved,${sku}_sold`),
+  ].join(',');
   const rows = series.map((p) =>
     [
       p.t,
@@ -47,6 +51,10 @@ function seriesCsv(series: readonly QueuePoint[]): string {
       p.accepted,
       p.completed,
       p.failed,
+      ...skus.flatMap((sku): Array<number | string> => {
+        const units = p.stock?.[sku];
+        return units ? [units.available, units.reserved, units.sold] : ['', '', ''];
+      }),
     ].join(','),
   );
   return `${[header, ...rows].join('\n')}\n`;

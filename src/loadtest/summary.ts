@@ -23,11 +23,12 @@ export function describeConfig(config: LoadTestConfig): string {
     config.mode === 'closed'
       ? `closed loop: ${config.users} users, spawn ${formatPrecise(config.spawnRate!)}/s, wait ${formatDuration(config.waitMs![0])}–${formatDuration(config.waitMs![1])}`
       : `open loop: ${formatPrecise(config.rate!)} requests/s at fixed times`;
+  const buyers = config.payload === 'sellout' ? `, one unit of ${config.sku} per new customer` : '';
   const scale =
     config.timeScale === 1
       ? ''
       : ` · time scale ${config.timeScale} (${config.timeScaleSource === 'server' ? 'from /stats' : 'flag'}): ${formatDuration(config.runTimeMs * config.timeScale)} of wall time`;
-  return `${load}, run ${formatDuration(config.runTimeMs)}, timeout ${formatDuration(config.timeoutMs)}${scale}`;
+  return `${load}${buyers}, run ${formatDuration(config.runTimeMs)}, timeout ${formatDuration(config.timeoutMs)}${scale}`;
 }
 
 function failuresCell(s: StatsFigures): string {

@@ -69,5 +69,7 @@ describe('flashsale lab --phases sellout', () => {
     const svg = readFileSync(join(out.dir, 'lab-report-charts', 'sellout-stock.svg'), 'utf8');
     assert.match(svg, /sold out at \d+(\.\d)? s/);
     assert.ok(existsSync(join(out.dir, 'phases', 'sellout-loadtest.json')));
+    const csv = readFileSync(join(out.dir, 'phases', 'sellout-queue.csv'), 'utf8').split('\n');
+    assert.match(csv[0] ?? '', /,FLASH-001_available,FLASH-001_reserved,FLASH-001_sold$/);
   });
 });
