@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { StockChange } from '../core/catalog.js';
 import { GroupCommit } from './group-commit.js';
 import { MIGRATIONS } from './migrations.js';
 import { WalSync } from './wal-sync.js';
@@ -22,6 +23,7 @@ export class SqliteDatabase {
   readonly writer: GroupCommit;
   private readonly walSync: WalSync | undefined;
   private closed = false;
+  private readonly stockListeners = new Set<(change: StockChange) => void>();
 
   constructor(readonly options: SqliteOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -43,6 +45,21 @@ export class SqliteDatabase {
   /** Runs `fn` inside the next group transaction; resolves once it is durable. */
   write<T>(fn: () => T): Promise<T> {
     return this.writer.run(fn);
+  }
+
+  /**
+   * Listens to changes of a sku's available units committed through this file
+   * by this process: the catalog's (put, restock, remove) and the store's (a
+   * release, a redrive). Returns the unsubscribe function.
+   */
+  onStock(listener: (change: StockChange) => void): () => void {
+    this.stockListeners.add(listener);
+    return () => this.stockListeners.delete(listener);
+  }
+
+  /** Tells the listeners of a committed change; call it after the write resolved. */
+  emitStock(change: StockChange): void {
+    for (const listener of this.stockListeners) listener(change);
   }
 
   get isClosed(): boolean {
