@@ -109,7 +109,20 @@ test('SIGKILL mid-sale, 5 times: after each restart the stock adds up; every uni
       .all() as Array<{ status: string; n: number }>;
     const completed = orders.find((o) => o.status === 'completed')?.n ?? 0;
     const failed = orders.find((o) => o.status === 'failed')?.n ?? 0;
-    assert.equal(completed + failed, accepted.length, 'every 202 is an order, final');
+    // An order stored just before a kill may never have had its 202 sent: at least every 202, all final.
+    assert.equal(
+      completed + failed,
+      orders.reduce((sum, o) => sum + o.n, 0),
+      'every order final',
+    );
+    const status = sqlite.prepare('SELECT status FROM orders WHERE order_id = ?');
+    for (const id of accepted) {
+      const row = status.get(id) as { status: string } | undefined;
+      assert.ok(
+        row && (row.status === 'completed' || row.status === 'failed'),
+        `order ${id} got a 202: ${row?.status}`,
+      );
+    }
     assert.equal(product.reserved, 0, 'no reservation left behind');
     assert.equal(product.sold, completed, 'one unit sold per completed order');
     assert.equal(product.available, product.initial - completed, 'declined units came back');

@@ -12,11 +12,16 @@ describe('orders the catalog refuses: a clear 409 or 422, nothing stored', () =>
     for (const service of services) await service.stop();
   });
 
-  // Payments take 100 s (simulated): no order settles while the test compares rows.
+  // Open: payments take 100 s (simulated), so no order settles while the test compares rows.
   async function start(mode: 'open' | 'closed') {
     const recorder = recordExchanges();
     const service = await startTestService(
-      { timeScale: 0.01, payment: { latencyMs: 100_000, slots: 0 }, catalog: { mode }, shutdownGraceMs: 200 },
+      {
+        timeScale: 0.01,
+        payment: { latencyMs: mode === 'open' ? 100_000 : 100, slots: 0 },
+        catalog: { mode },
+        shutdownGraceMs: 200,
+      },
       { plugins: [recorder.plugin], dashboard: false },
     );
     services.push(service);
@@ -127,7 +132,7 @@ describe('orders the catalog refuses: a clear 409 or 422, nothing stored', () =>
     assert.equal(last.status, 202);
     // Sold out now: the fast path answers, still naming the sku, and stores nothing.
     const after = rows(service);
-    const soldOut = await postJson(`${service.url}/orders/sync`, { customer_id: 5, items: [line('MUG', 1)] });
+    const soldOut = await postJson(`${service.url}/orders/async`, { customer_id: 5, items: [line('MUG', 1)] });
     assert.equal(soldOut.status, 409);
     assert.deepEqual([soldOut.body.error, soldOut.body.sku, soldOut.body.available], ['sold_out', 'MUG', 0]);
     assert.deepEqual(rows(service), after);

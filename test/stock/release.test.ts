@@ -66,7 +66,8 @@ test('a declined payment returns its units once; the message redelivered and the
   assert.equal(r.status, 202);
   await settledAs(service, r.body.order_id, 'declined');
   assert.deepEqual(await stock(service), { sku: 'FLASH-001', initial: 10, available: 10, reserved: 0, sold: 0 });
-  // The release reached the catalog's listeners (the sold-out fast path hears them).
+  // The release reaches the catalog's listeners (the sold-out fast path hears them) once it is durable.
+  await waitFor(() => heard.length > 0, { message: 'the release heard' });
   assert.deepEqual(heard, [{ sku: 'FLASH-001', available: 10 }]);
 
   const deps = { ...service, logger: console };
