@@ -121,3 +121,25 @@ test('a completed order sells its units once; a redelivery neither charges nor s
   assert.equal(service.gateway.stats().executed, 1);
   assert.ok((await service.catalog!.audit()).clean);
 });
+
+test('the sync route reserves the same way: a paid order sells its units, a declined one returns them', async () => {
+  const service = await start({});
+  const paid = await postJson<{ status: string }>(`${service.url}/orders/sync`, TWO_MUGS);
+  assert.equal(paid.status, 200);
+  assert.equal(paid.body.status, 'completed');
+  assert.deepEqual(await stock(service), { sku: 'FLASH-001', initial: 10, available: 8, reserved: 0, sold: 2 });
+  service.gateway.configure({ declineRate: 1 });
+  const declined = await postJson<{ error: string }>(`${service.url}/orders/sync`, { ...TWO_MUGS, customer_id: 6 });
+  assert.equal(declined.status, 402);
+  assert.deepEqual(await stock(service), { sku: 'FLASH-001', initial: 10, available: 8, reserved: 0, sold: 2 });
+  // The first customer bought their limit (2): a third unit is refused, and nothing is stored.
+  const before = await service.store.counts();
+  const third = await postJson<{ error: string }>(`${service.url}/orders/sync`, {
+    customer_id: 5,
+    items: [{ product_id: 'FLASH-001', quantity: 1, price: 29.99 }],
+  });
+  assert.equal(third.status, 409);
+  assert.equal(third.body.error, 'limit_exceeded');
+  assert.deepEqual(await service.store.counts(), before);
+  assert.ok((await service.catalog!.audit()).clean);
+});
