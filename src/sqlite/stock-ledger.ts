@@ -3,6 +3,9 @@ import type { ProductRow } from '../core/catalog.js';
 import type { Order } from '../core/order.js';
 import { type CatalogMode, type Rejection, type StockEffect, type StockLine, toCents } from '../core/stock.js';
 
+/** What intake reads of a product. */
+type IntakeRow = Pick<ProductRow, 'sku' | 'price_cents' | 'available' | 'per_customer_limit' | 'starts_at' | 'ends_at'>;
+
 /** Units left of a sku after a reservation or a release. */
 export interface SkuAvailable {
   sku: string;
@@ -29,13 +32,18 @@ export class SqliteStockLedger {
 
   private prepare(db: Database.Database) {
     return {
-      product: db.prepare('SELECT * FROM products WHERE sku = ?'),
+      // The columns intake decides by, and no more: this runs for every line of every order.
+      product: db.prepare(
+        'SELECT sku, price_cents, available, per_customer_limit, starts_at, ends_at FROM products WHERE sku = ?',
+      ),
       held: db.prepare('SELECT units FROM customer_units WHERE sku = ? AND customer_id = ?'),
       reserve: db.prepare(
-        'UPDATE products SET available = available - @q, reserved = reserved + @q WHERE sku = @sku AND available >= @q',
+        `UPDATE products SET available = available - @q, reserved = reserved + @q
+         WHERE sku = @sku AND available >= @q RETURNING available`,
       ),
       release: db.prepare(
-        'UPDATE products SET available = available + @q, reserved = reserved - @q WHERE sku = @sku AND reserved >= @q',
+        `UPDATE products SET available = available + @q, reserved = reserved - @q
+         WHERE sku = @sku AND reserved >= @q RETURNING available`,
       ),
       sell: db.prepare(
         'UPDATE products SET sold = sold + @q, reserved = reserved - @q WHERE sku = @sku AND reserved >= @q',
@@ -62,7 +70,7 @@ export class SqliteStockLedger {
     for (const item of order.items) wanted.set(item.product_id, (wanted.get(item.product_id) ?? 0) + item.quantity);
     const lines: StockLine[] = [];
     for (const [sku, quantity] of wanted) {
-      const product = this.stmt.product.get(sku) as ProductRow | undefined;
+      const product = this.stmt.product.get(sku) as IntakeRow | undefined;
       if (!product) {
         if (mode === 'closed') return { kind: 'rejected', rejection: { reason: 'unknown_sku', sku } };
         continue;
@@ -83,7 +91,9 @@ export class SqliteStockLedger {
   apply(effect: StockEffect, lines: readonly StockLine[], customer: number): SkuAvailable[] | undefined {
     if (effect === 'release') return lines.map((line) => this.release(line, customer));
     if (effect === 'sell') {
-      for (const { sku, quantity } of lines) this.must(this.stmt.sell.run({ sku, q: quantity }).changes, 'sell', sku);
+      for (const { sku, quantity } of lines) {
+        if (this.stmt.sell.run({ sku, q: quantity }).changes !== 1) throw mismatch('sell', sku);
+      }
       return [];
     }
     if (effect === 'reserve') {
@@ -96,7 +106,7 @@ export class SqliteStockLedger {
     return [];
   }
 
-  private refusal(order: Order, product: ProductRow, quantity: number, now: number): Rejection | undefined {
+  private refusal(order: Order, product: IntakeRow, quantity: number, now: number): Rejection | undefined {
     const { sku } = product;
     const startsAt = product.starts_at === null ? undefined : Date.parse(product.starts_at);
     const endsAt = product.ends_at === null ? undefined : Date.parse(product.ends_at);
@@ -119,21 +129,25 @@ export class SqliteStockLedger {
 
   private take(lines: readonly StockLine[], customer: number): SkuAvailable[] {
     return lines.map(({ sku, quantity }) => {
-      this.must(this.stmt.reserve.run({ sku, q: quantity }).changes, 'reserve', sku);
+      const row = this.stmt.reserve.get({ sku, q: quantity }) as { available: number } | undefined;
+      if (!row) throw mismatch('reserve', sku);
       this.stmt.addUnits.run({ sku, customer, q: quantity });
-      return { sku, available: (this.stmt.available.get(sku) as { available: number }).available };
+      return { sku, available: row.available };
     });
   }
 
   private release({ sku, quantity }: StockLine, customer: number): SkuAvailable {
-    this.must(this.stmt.release.run({ sku, q: quantity }).changes, 'release', sku);
-    this.must(this.stmt.removeUnits.run({ sku, customer, q: quantity }).changes, 'release the customer units of', sku);
+    const row = this.stmt.release.get({ sku, q: quantity }) as { available: number } | undefined;
+    if (!row) throw mismatch('release', sku);
+    if (this.stmt.removeUnits.run({ sku, customer, q: quantity }).changes !== 1) {
+      throw mismatch('release the customer units of', sku);
+    }
     this.stmt.dropEmpty.run({ sku, customer });
-    return { sku, available: (this.stmt.available.get(sku) as { available: number }).available };
+    return { sku, available: row.available };
   }
+}
 
-  /** A guarded update that matched nothing: the counters disagree with the orders; roll the write back. */
-  private must(changes: number, what: string, sku: string): void {
-    if (changes !== 1) throw new Error(`stock: could not ${what} ${sku}: its counters disagree with the orders`);
-  }
+/** A guarded update that matched nothing: the counters disagree with the orders; the write is rolled back. */
+function mismatch(what: string, sku: string): Error {
+  return new Error(`stock: could not ${what} ${sku}: its counters disagree with the orders`);
 }
