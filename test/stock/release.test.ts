@@ -143,3 +143,35 @@ test('the sync route reserves the same way: a paid order sells its units, a decl
   assert.deepEqual(await service.store.counts(), before);
   assert.ok((await service.catalog!.audit()).clean);
 });
+
+test('an operator’s redrive of a failed order takes its units again, or leaves it failed when they are gone', async () => {
+  const service = await start({ declineRate: 1 });
+  const r = await postJson<{ order_id: string }>(`${service.url}/orders/async`, TWO_MUGS);
+  assert.equal(r.status, 202);
+  await settledAs(service, r.body.order_id, 'declined');
+  service.gateway.configure({ declineRate: 0 });
+  // Meanwhile the product is redefined with one unit left on sale.
+  await service.catalog!.put({
+    sku: 'FLASH-001',
+    name: 'Mug',
+    priceCents: 2999,
+    stock: 1,
+    perCustomerLimit: 2,
+    startsAt: null,
+    endsAt: null,
+  });
+  const redrive = () =>
+    service.store.transition(r.body.order_id, ['failed'], { status: 'pending', failure_reason: 'redriven' });
+  assert.equal(await redrive(), undefined, 'one unit left, the order holds two: refused');
+  assert.equal((await service.store.get(r.body.order_id))?.status, 'failed');
+  assert.deepEqual(await stock(service), { sku: 'FLASH-001', initial: 1, available: 1, reserved: 0, sold: 0 });
+  await service.catalog!.restock('FLASH-001', 4);
+  // (Its message is not redriven here: the order stays pending, holding its units.)
+  const reopened = await redrive();
+  assert.equal(reopened?.status, 'pending');
+  const after = await stock(service);
+  assert.equal(after?.initial, 5);
+  assert.equal((after?.available ?? 0) + (after?.reserved ?? 0) + (after?.sold ?? 0), 5);
+  assert.equal(after?.available, 3, 'the redriven order holds its two units again');
+  assert.ok((await service.catalog!.audit()).clean);
+});
