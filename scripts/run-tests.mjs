@@ -27,7 +27,8 @@ const FLEET = [
   'test/pipeline/async-rate',
   'test/pipeline/crash',
   'test/serverless/',
-  'test/stock/distributed',
+  'test/stock/crash',
+  'test/stock/oversubscribed',
 ];
 
 function findTests(dir) {

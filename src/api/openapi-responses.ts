@@ -114,3 +114,16 @@ export const SYNC_UNAVAILABLE: ResponseDoc = {
   headers: retryAfter,
   content: json({ anyOf: [ref('Overloaded'), ref('BreakerOpen'), ref('Error')] }),
 };
+
+/** 409 of both order POSTs: the catalog refused the order, nothing was stored. */
+export const STOCK_REJECTED: ResponseDoc = ok(
+  'StockRejected',
+  'Refused by the catalog, nothing stored: `sold_out` (`available`: units left, 0 when sold out — units may come back from failed orders), `limit_exceeded` (`limit` per customer, `held` already), `price_changed` (`price`: the current price, the one charged), `not_on_sale` (`starts_at`, `ends_at`). `sku` names the product, `field` the order line.',
+);
+
+/** 422 of both order POSTs: an Idempotency-Key reused for another request, or a sku the catalog does not sell. */
+export const ORDER_UNPROCESSABLE: ResponseDoc = {
+  description:
+    '`idempotency_conflict`: this `Idempotency-Key` was used for a different request (another body or route); `order_id` is the first one. `unknown_sku` (`--catalog-mode closed`): `sku` is not in the catalog; `field` names the order line. Nothing stored.',
+  content: json({ anyOf: [ref('StockRejected'), ref('Error')] }),
+};

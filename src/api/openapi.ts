@@ -21,6 +21,7 @@ import {
   RestockInputSchema,
   StockAuditSchema,
   StockCountsSchema,
+  StockRejectedSchema,
 } from './schemas.js';
 import { DOCS_SECURITY_HEADERS } from './security-headers.js';
 
@@ -66,6 +67,7 @@ export function addSharedSchemas(app: FastifyInstance): void {
     RestockInputSchema,
     ProductConflictSchema,
     StockAuditSchema,
+    StockRejectedSchema,
   ]) {
     app.addSchema(schema);
   }

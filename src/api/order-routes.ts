@@ -10,7 +10,7 @@ import type { Checkout, SubmitOptions, SubmitResult } from '../core/checkout.js'
 import { FlashsaleError } from '../core/errors.js';
 import type { OrderStore } from '../core/ports.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
-import { errors, HEADERS, ok, SYNC_UNAVAILABLE } from './openapi-responses.js';
+import { errors, HEADERS, ORDER_UNPROCESSABLE, ok, STOCK_REJECTED, SYNC_UNAVAILABLE } from './openapi-responses.js';
 import {
   IdempotencyHeaders,
   OrderIdParams,
@@ -18,6 +18,7 @@ import {
   OrderInputSchema,
   SyncOrderHeaders,
 } from './schemas.js';
+import { rejectionAnswer } from './stock-answers.js';
 import { DEADLINE_HEADER } from './sync-guards.js';
 
 /** Headers of an answer that carries an order someone created. */
@@ -59,7 +60,9 @@ export const orderRoutes: FastifyPluginAsync<{
             'A repeat (same Idempotency-Key) of a request whose payment is still under way at the repeat’s deadline: the order as it stands; GET its Location for the outcome.',
             created,
           ),
-          ...errors(400, 402, 413, 415, 422, 429, 502),
+          ...errors(400, 402, 413, 415, 429, 502),
+          409: STOCK_REJECTED,
+          422: ORDER_UNPROCESSABLE,
           503: SYNC_UNAVAILABLE,
         },
       },
@@ -74,7 +77,7 @@ export const orderRoutes: FastifyPluginAsync<{
         checkout.submitSync(request.body as OrderInputBody, submitOptions(request, controller.signal)),
       );
       if (result.kind === 'completed' && !result.replayed) telemetry.observeAccepted('sync');
-      return answer(reply, result);
+      return answer(reply, result, request.body as OrderInputBody, telemetry);
     },
   );
 
@@ -89,14 +92,16 @@ export const orderRoutes: FastifyPluginAsync<{
         headers: IdempotencyHeaders,
         response: {
           202: ok('Order', 'Stored durably with its queue message: `pending`, paid in the background.', created),
-          ...errors(400, 413, 415, 422, 429, 503),
+          ...errors(400, 413, 415, 429, 503),
+          409: STOCK_REJECTED,
+          422: ORDER_UNPROCESSABLE,
         },
       },
     },
     async (request, reply) => {
       const result = await submit(() => checkout.submitAsync(request.body as OrderInputBody, submitOptions(request)));
       if (result.kind === 'accepted' && !result.replayed) telemetry.observeAccepted('async');
-      return answer(reply, result);
+      return answer(reply, result, request.body as OrderInputBody, telemetry);
     },
   );
 
@@ -171,7 +176,7 @@ async function submit(fn: () => Promise<SubmitResult>): Promise<SubmitResult> {
   }
 }
 
-function answer(reply: FastifyReply, result: SubmitResult) {
+function answer(reply: FastifyReply, result: SubmitResult, input: OrderInputBody, telemetry: Telemetry) {
   if ('replayed' in result && result.replayed) reply.header('Idempotent-Replayed', 'true');
   switch (result.kind) {
     case 'accepted':
@@ -202,5 +207,10 @@ function answer(reply: FastifyReply, result: SubmitResult) {
         message: 'this Idempotency-Key was already used for a different request',
         order_id: result.orderId,
       });
+    case 'rejected': {
+      telemetry.observeRejected(result.rejection.reason);
+      const { status, body } = rejectionAnswer(result.rejection, input.items);
+      return reply.code(status).send(body);
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { CATALOG_LIMITS, SKU_PATTERN } from '../core/catalog.js';
 import { FAILURE_CODES } from '../core/order.js';
+import { REJECTION_REASONS } from '../core/stock.js';
 
 /** Limits on an order request; anything beyond them is a client mistake (4xx). */
 export const LIMITS = {
@@ -240,6 +241,23 @@ export const ProductConflictSchema = Type.Object(
     sold: Type.Optional(units),
   },
   { $id: 'ProductConflict' },
+);
+
+/** An order the catalog refused (409, or 422 `unknown_sku`); nothing was stored. */
+export const StockRejectedSchema = Type.Object(
+  {
+    error: Type.Union(REJECTION_REASONS.map((reason) => Type.Literal(reason))),
+    message: Type.String(),
+    field: Type.Optional(Type.String({ description: 'the order line at fault, e.g. `items[0].quantity`' })),
+    sku: Type.String(),
+    available: Type.Optional(Type.Integer({ description: 'sold_out: units left (0: sold out)' })),
+    limit: Type.Optional(Type.Integer({ description: 'limit_exceeded: units one customer may hold or buy' })),
+    held: Type.Optional(Type.Integer({ description: 'limit_exceeded: units this customer holds or bought already' })),
+    price: Type.Optional(Type.Number({ description: 'price_changed: the current price, the one charged' })),
+    starts_at: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+    ends_at: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+  },
+  { $id: 'StockRejected' },
 );
 
 const AuditDriftSchema = Type.Object({

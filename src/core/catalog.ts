@@ -85,7 +85,11 @@ export interface Catalog {
   audit(): Promise<StockAudit>;
   /** Every sku's counters: one read of the products, none of the orders. */
   counts(): Promise<SkuCounts[]>;
-  /** Calls `listener` after a change the catalog committed; returns the unsubscribe function. */
+  /**
+   * Calls `listener` after a change of a sku's available units is committed:
+   * the catalog's own (put, restock, remove) and the order store's releases
+   * (a failed order's units back on sale) and redrives. Returns the unsubscribe function.
+   */
   onStock(listener: (change: StockChange) => void): () => void;
 }
 

@@ -2,9 +2,10 @@ import { type Clock, isAbortError } from './clock.js';
 import { uuidv7 } from './ids.js';
 import type { Notifier } from './notifier.js';
 import { isFinal, newOrder, type Order, type OrderInput } from './order.js';
-import type { OrderStore, PaymentGateway, PaymentResult } from './ports.js';
+import type { AcceptOutcome, AcceptRequest, OrderStore, PaymentGateway, PaymentResult } from './ports.js';
 import { settle, settlementOf } from './settle.js';
-import type { Rejection } from './stock.js';
+import type { SoldOut } from './sold-out.js';
+import type { CatalogMode, Rejection } from './stock.js';
 
 export interface SubmitOptions {
   idempotencyKey?: string;
@@ -37,6 +38,12 @@ export interface CheckoutOptions {
    * leaves the line unpaid (config default off).
    */
   holdAbandonedPayments: boolean;
+  /**
+   * With a catalog: the store reserves each order's catalog lines as it stores
+   * it, and `mode` says whether a sku not in the catalog is sold (open) or
+   * refused (closed). Absent: no stock checks.
+   */
+  stock?: { mode: CatalogMode };
 }
 
 /**
@@ -59,6 +66,8 @@ export class Checkout {
       /** Id of this process in the store's nodes table, recorded as the owner of its sync orders. */
       node?: string;
       newId?: () => string;
+      /** The sold-out fast path of this process (with a catalog). */
+      soldOut?: SoldOut;
     },
     private readonly options: CheckoutOptions,
   ) {}
@@ -69,21 +78,25 @@ export class Checkout {
   }
 
   async submitAsync(input: OrderInput, options: SubmitOptions = {}): Promise<SubmitResult> {
+    const soldOut = await this.knownSoldOut(input, options);
+    if (soldOut) return soldOut;
     const order = newOrder(input, this.newId(), 'async', this.deps.clock.now());
-    const outcome = await this.deps.store.accept({ order, ...keyOf(options), publish: true });
+    const outcome = await this.accept({ order, ...keyOf(options), publish: true });
     if (outcome.kind === 'conflict' || outcome.kind === 'rejected') return outcome;
     return { kind: 'accepted', order: outcome.order, replayed: outcome.kind === 'replayed' };
   }
 
   async submitSync(input: OrderInput, options: SubmitOptions = {}): Promise<SubmitResult> {
-    const { store, clock, node } = this.deps;
+    const soldOut = await this.knownSoldOut(input, options);
+    if (soldOut) return soldOut;
+    const { clock, node } = this.deps;
     const started = clock.monotonic();
     const order = newOrder(input, this.newId(), 'sync', clock.now());
     // Marked before it is stored: recovery must never find it unpaid-for in between.
     this.paying.add(order.order_id);
     try {
       const owner = node !== undefined ? { owner: node } : {};
-      const outcome = await store.accept({ order, ...keyOf(options), publish: false, ...owner });
+      const outcome = await this.accept({ order, ...keyOf(options), publish: false, ...owner });
       if (outcome.kind === 'conflict' || outcome.kind === 'rejected') return outcome;
       if (outcome.kind === 'replayed') return this.replay(outcome.order, options);
       // Holding: the client's leaving does not reach the gateway, so the order keeps its place in the line.
@@ -98,6 +111,34 @@ export class Checkout {
     } finally {
       this.paying.delete(order.order_id);
     }
+  }
+
+  /**
+   * The sold-out answer for an order of a sku this process knows is sold out,
+   * with no write: nothing is stored. A request with an Idempotency-Key already
+   * used goes on to the store, so that a repeat gets its first order back.
+   */
+  private async knownSoldOut(input: OrderInput, options: SubmitOptions): Promise<SubmitResult | undefined> {
+    const rejection = this.deps.soldOut?.check(input.items);
+    if (!rejection) return undefined;
+    if (options.idempotencyKey !== undefined && (await this.deps.store.hasIdempotencyKey(options.idempotencyKey))) {
+      return undefined;
+    }
+    return { kind: 'rejected', rejection };
+  }
+
+  /** Stores the order (reserving its stock with a catalog) and tells the fast path what the store found. */
+  private async accept(request: AcceptRequest): Promise<AcceptOutcome> {
+    const { soldOut } = this.deps;
+    const { stock } = this.options;
+    if (!stock) return this.deps.store.accept(request);
+    const before = soldOut?.mark();
+    const outcome = await this.deps.store.accept({ ...request, stock });
+    if (soldOut && before) {
+      if (outcome.kind === 'created') soldOut.observe(before, outcome.stock ? { stock: outcome.stock } : {});
+      if (outcome.kind === 'rejected') soldOut.observe(before, { rejection: outcome.rejection });
+    }
+    return outcome;
   }
 
   private async pay(order: Order, started: number, signal?: AbortSignal): Promise<SubmitResult> {

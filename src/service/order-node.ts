@@ -7,6 +7,7 @@ import type { Catalog } from '../core/catalog.js';
 import { Checkout } from '../core/checkout.js';
 import { Notifier } from '../core/notifier.js';
 import type { EmailSender, MessageBus, OrderStore, PaymentGateway, PaymentLedger } from '../core/ports.js';
+import { SoldOut } from '../core/sold-out.js';
 import { newNodeId, SyncRecovery } from '../core/sync-recovery.js';
 import { type DashboardOptions, dashboardRoutes } from '../dashboard/routes.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
@@ -91,9 +92,15 @@ export async function startOrderNode(
   // Checkout and processor pay through the circuit breaker when it is on.
   const resilience = new Resilience({ gateway, clock, logger }, config);
   const node = { id: newNodeId(role), role, startedAt: clock.now() };
+  // With a catalog, intake reserves stock; the sold-out fast path answers the crowd after the last unit.
+  const soldOut = catalog ? new SoldOut(catalog) : undefined;
   const checkout = new Checkout(
-    { store, gateway: resilience.gateway, notifier, clock, node: node.id },
-    { replayDeadlineMs: config.admission.deadlineMs, holdAbandonedPayments: config.holdAbandonedPayments },
+    { store, gateway: resilience.gateway, notifier, clock, node: node.id, ...(soldOut ? { soldOut } : {}) },
+    {
+      replayDeadlineMs: config.admission.deadlineMs,
+      holdAbandonedPayments: config.holdAbandonedPayments,
+      ...(catalog ? { stock: { mode: config.catalog.mode } } : {}),
+    },
   );
   // The embedded serve is its file's only user: sync orders of any other node were left by a run that died.
   const recovery = new SyncRecovery(

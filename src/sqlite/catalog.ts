@@ -26,7 +26,6 @@ const LINES = `SELECT o.status, o.customer_id, json_extract(l.value, '$.sku') AS
  */
 export class SqliteCatalog implements Catalog {
   private readonly stmt: ReturnType<SqliteCatalog['prepare']>;
-  private readonly listeners = new Set<(change: StockChange) => void>();
 
   constructor(private readonly deps: { database: SqliteDatabase }) {
     this.stmt = this.prepare(deps.database.db);
@@ -167,8 +166,8 @@ export class SqliteCatalog implements Catalog {
   }
 
   onStock(listener: (change: StockChange) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    // The database's: the store's releases reach the same listeners.
+    return this.deps.database.onStock(listener);
   }
 
   private row(sku: string): ProductRow | undefined {
@@ -180,7 +179,7 @@ export class SqliteCatalog implements Catalog {
   }
 
   private emit(change: StockChange): void {
-    for (const listener of this.listeners) listener(change);
+    this.deps.database.emitStock(change);
   }
 }
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { StockChange } from '../core/catalog.js';
 import { Checkpointer } from './checkpointer.js';
 import { GroupCommit } from './group-commit.js';
 import { MIGRATIONS } from './migrations.js';
@@ -29,6 +30,7 @@ export class SqliteDatabase {
   private readonly walSync: WalSyncer | undefined;
   private readonly checkpointer: Checkpointer | undefined;
   private closed = false;
+  private readonly stockListeners = new Set<(change: StockChange) => void>();
 
   constructor(
     readonly options: SqliteOptions,
@@ -67,6 +69,21 @@ export class SqliteDatabase {
   /** Runs `fn` inside the next group transaction; resolves once it is durable. */
   write<T>(fn: () => T): Promise<T> {
     return this.writer.run(fn);
+  }
+
+  /**
+   * Listens to changes of a sku's available units committed through this file
+   * by this process: the catalog's (put, restock, remove) and the store's (a
+   * release, a redrive). Returns the unsubscribe function.
+   */
+  onStock(listener: (change: StockChange) => void): () => void {
+    this.stockListeners.add(listener);
+    return () => this.stockListeners.delete(listener);
+  }
+
+  /** Tells the listeners of a committed change; call it after the write resolved. */
+  emitStock(change: StockChange): void {
+    for (const listener of this.stockListeners) listener(change);
   }
 
   get isClosed(): boolean {

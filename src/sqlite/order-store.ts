@@ -16,8 +16,11 @@ import type {
   OrderStore,
   TransitionPatch,
 } from '../core/ports.js';
+import type { StockLine } from '../core/stock.js';
+import { stockEffect } from '../core/stock.js';
 import { BatchCounts } from './batch-counts.js';
 import type { SqliteDatabase } from './database.js';
+import { type SkuAvailable, SqliteStockLedger } from './stock-ledger.js';
 
 /**
  * Publishes inside the store's transaction, so an order and its message are
@@ -48,6 +51,8 @@ interface OrderRow {
   processing_time_ms: number | null;
   failure_reason: string | null;
   failure_code: FailureCode | null;
+  /** JSON [{sku, quantity}]: the catalog lines the order holds or bought; NULL when none. */
+  reservation: string | null;
 }
 
 function toOrder(row: OrderRow): Order {
@@ -72,6 +77,7 @@ export class SqliteOrderStore implements OrderStore {
   private readonly stmt: ReturnType<SqliteOrderStore['prepare']>;
   /** Orders inserted per status, written to order_counts once per batch (migration 5; updates keep a trigger). */
   private readonly inserted: BatchCounts<OrderStatus>;
+  private readonly stock: SqliteStockLedger;
 
   constructor(
     private readonly deps: { database: SqliteDatabase; publisher?: TransactionalPublisher },
@@ -81,13 +87,14 @@ export class SqliteOrderStore implements OrderStore {
     this.stmt = this.prepare(deps.database.db);
     this.inserted = new BatchCounts((status, n) => this.stmt.addCount.run(status, n));
     deps.database.writer.addHook(this.inserted);
+    this.stock = new SqliteStockLedger(deps.database.db);
   }
 
   private prepare(db: Database.Database) {
     return {
       insertOrder: db.prepare(
-        `INSERT INTO orders (order_id, customer_id, status, mode, items, total, created_at, owner)
-         VALUES (@order_id, @customer_id, @status, @mode, @items, @total, @created_at, @owner)`,
+        `INSERT INTO orders (order_id, customer_id, status, mode, items, total, created_at, owner, reservation)
+         VALUES (@order_id, @customer_id, @status, @mode, @items, @total, @created_at, @owner, @reservation)`,
       ),
       insertKey: db.prepare(
         'INSERT INTO idempotency_keys (key, order_id, request_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING',
@@ -145,9 +152,11 @@ export class SqliteOrderStore implements OrderStore {
     const { order, idempotencyKey, requestHash, publish } = request;
     const outcome = await this.deps.database.write((): AcceptOutcome => {
       if (idempotencyKey !== undefined) {
-        const inserted = this.stmt.insertKey.run(idempotencyKey, order.order_id, requestHash ?? null, order.created_at);
-        if (inserted.changes === 0) {
-          const key = this.stmt.findKey.get(idempotencyKey) as { order_id: string; request_hash: string | null };
+        // Read before anything is written: a replay never reserves again, a refusal leaves no key behind.
+        const key = this.stmt.findKey.get(idempotencyKey) as
+          | { order_id: string; request_hash: string | null }
+          | undefined;
+        if (key) {
           if (requestHash !== undefined && key.request_hash !== null && key.request_hash !== requestHash) {
             return { kind: 'conflict', orderId: key.order_id };
           }
@@ -155,13 +164,24 @@ export class SqliteOrderStore implements OrderStore {
           if (existing) return { kind: 'replayed', order: toOrder(existing) };
         }
       }
-      this.stmt.insertOrder.run({ ...order, items: JSON.stringify(order.items), owner: request.owner ?? null });
+      const reservation = request.stock ? this.stock.reserve(order, request.stock.mode) : undefined;
+      if (reservation?.kind === 'rejected') return reservation;
+      if (idempotencyKey !== undefined) {
+        this.stmt.insertKey.run(idempotencyKey, order.order_id, requestHash ?? null, order.created_at);
+      }
+      const lines = reservation && reservation.lines.length > 0 ? JSON.stringify(reservation.lines) : null;
+      this.stmt.insertOrder.run({
+        ...order,
+        items: JSON.stringify(order.items),
+        owner: request.owner ?? null,
+        reservation: lines,
+      });
       this.inserted.add(order.status);
       if (publish) {
         if (!this.deps.publisher) throw new Error('this store has no publisher for order messages');
         this.deps.publisher.publishInTransaction(this.topic, [JSON.stringify(orderMessage(order))]);
       }
-      return { kind: 'created', order };
+      return reservation ? { kind: 'created', order, stock: reservation.stock } : { kind: 'created', order };
     });
     if (outcome.kind === 'created' && publish) this.deps.publisher?.afterCommit();
     return outcome;
@@ -183,9 +203,15 @@ export class SqliteOrderStore implements OrderStore {
     notification?: NotificationDraft,
   ): Promise<Order | undefined> {
     assertTransition(from, patch.status);
-    return this.deps.database.write(() => {
+    let released: SkuAvailable[] = [];
+    const order = await this.deps.database.write(() => {
       const row = this.stmt.getOrder.get(orderId) as OrderRow | undefined;
       if (!row || !from.includes(row.status)) return undefined;
+      // Moved in the same savepoint as the guarded update below: once per transition, however often it is asked.
+      const lines = row.reservation === null ? [] : (JSON.parse(row.reservation) as StockLine[]);
+      const changed = this.stock.apply(stockEffect(row.status, patch.status), lines, row.customer_id);
+      // A redrive finding its units sold meanwhile: the order stays failed.
+      if (!changed) return undefined;
       const result = this.stmt.update.run({
         order_id: orderId,
         from: row.status,
@@ -195,10 +221,14 @@ export class SqliteOrderStore implements OrderStore {
         failure_reason: patch.failure_reason ?? null,
         failure_code: patch.status === 'failed' ? (patch.failure_code ?? null) : null,
       });
-      if (result.changes === 0) return undefined;
+      // Cannot happen (the row was read in this transaction); throwing rolls the stock back with it.
+      if (result.changes === 0) throw new Error(`order ${orderId} changed under its own transaction`);
       if (notification) this.stmt.insertNotification.run({ ...notification, created_at: new Date().toISOString() });
+      released = changed;
       return toOrder(this.stmt.getOrder.get(orderId) as OrderRow);
     });
+    for (const change of released) this.deps.database.emitStock(change);
+    return order;
   }
 
   async countByStatus(): Promise<Record<OrderStatus, number>> {

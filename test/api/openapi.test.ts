@@ -91,6 +91,7 @@ describe('the OpenAPI document', () => {
       '202',
       '400',
       '402',
+      '409',
       '413',
       '415',
       '422',
@@ -98,7 +99,7 @@ describe('the OpenAPI document', () => {
       '502',
       '503',
     ]);
-    assert.deepEqual(Object.keys(async.responses).sort(), ['202', '400', '413', '415', '422', '429', '503']);
+    assert.deepEqual(Object.keys(async.responses).sort(), ['202', '400', '409', '413', '415', '422', '429', '503']);
     assert.deepEqual(sync.parameters?.map((p) => p.name).sort(), ['idempotency-key', 'x-api-key', 'x-deadline-ms']);
     const headers = (op: Operation, status: string) =>
       Object.keys((op.responses[status] as { headers?: object }).headers ?? {}).sort();
