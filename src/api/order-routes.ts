@@ -9,6 +9,7 @@ import type {
 import type { Checkout, SubmitOptions, SubmitResult } from '../core/checkout.js';
 import { FlashsaleError } from '../core/errors.js';
 import type { OrderStore } from '../core/ports.js';
+import type { QueueView } from '../core/queue-position.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { errors, HEADERS, ok, SYNC_UNAVAILABLE } from './openapi-responses.js';
 import {
@@ -41,7 +42,9 @@ export const orderRoutes: FastifyPluginAsync<{
   store: OrderStore;
   telemetry: Telemetry;
   guards?: OrderGuards;
-}> = async (app, { checkout, store, telemetry, guards = {} }) => {
+  /** Where a pending async order stands in the payment queue (queue_position); absent: not shown. */
+  queue?: QueueView;
+}> = async (app, { checkout, store, telemetry, guards = {}, queue }) => {
   app.post(
     '/orders/sync',
     {
@@ -96,6 +99,7 @@ export const orderRoutes: FastifyPluginAsync<{
     async (request, reply) => {
       const result = await submit(() => checkout.submitAsync(request.body as OrderInputBody, submitOptions(request)));
       if (result.kind === 'accepted' && !result.replayed) telemetry.observeAccepted('async');
+      if (result.kind === 'accepted' && queue) result.order = { ...result.order, ...(await queue.place(result.order)) };
       return answer(reply, result);
     },
   );
@@ -117,7 +121,7 @@ export const orderRoutes: FastifyPluginAsync<{
       const { id } = request.params as { id: string };
       const found = await store.get(id);
       if (!found) return reply.code(404).send({ error: 'not_found', message: `order ${id} not found` });
-      return found;
+      return queue ? { ...found, ...(await queue.place(found)) } : found;
     },
   );
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { adminProductRoutes } from '../api/admin-product-routes.js';
+import { orderCancelRoute } from '../api/order-cancel-route.js';
 import { productRoutes } from '../api/product-routes.js';
 import { busProbe, outboxProbe, type Probe, Readiness, storeProbe } from '../api/readiness.js';
 import { buildApi } from '../api/server.js';
@@ -7,6 +8,7 @@ import type { Catalog } from '../core/catalog.js';
 import { Checkout } from '../core/checkout.js';
 import { Notifier } from '../core/notifier.js';
 import type { EmailSender, MessageBus, OrderStore, PaymentGateway, PaymentLedger } from '../core/ports.js';
+import type { ReservationSweeper } from '../core/reservation-sweeper.js';
 import { newNodeId, SyncRecovery } from '../core/sync-recovery.js';
 import { type DashboardOptions, dashboardRoutes } from '../dashboard/routes.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
@@ -20,6 +22,7 @@ import { loadCatalogFile } from './catalog-file.js';
 import type { NodeContext } from './context.js';
 import { listen } from './listen.js';
 import { loopBackoff, notifierOptions, outboxRelayOptions, processorOptions } from './options.js';
+import { queueView, reservationSweeper } from './order-lifecycle.js';
 import { requestsUnderWay } from './requests.js';
 import { openSender, type Storage } from './storage.js';
 import { addNodeSections } from './telemetry-sections.js';
@@ -57,6 +60,8 @@ export interface RunningNode {
   readiness: Readiness;
   /** Publishes outbox rows when the bus is not in the store's file. */
   relay?: OutboxRelay;
+  /** Expires pending orders past `--reservation-timeout` (serve and worker, when it is set). */
+  sweeper?: ReservationSweeper;
   /** The queue workers (serve and worker, unless push delivery replaces them). */
   processor?: OrderProcessor;
   /** With `processor: 'push'`: the serverless handler and the dispatcher that invokes it. */
@@ -77,7 +82,9 @@ export async function startOrderNode(
   extras: NodeExtras,
 ): Promise<RunningNode> {
   const { role, config, clock, logger, health, releases } = ctx;
-  const { store, bus, outbox, ledger, catalog } = storage;
+  const { bus, outbox, ledger, catalog } = storage;
+  // On the embedded serve, the parts write through a store that keeps the exact queue positions.
+  const { store, queue } = await queueView(ctx, storage.store);
   // Before anything takes orders: a bad file stops the start, naming the product and the field.
   if (catalog && config.catalog.file) await loadCatalogFile({ catalog, logger }, config.catalog.file);
 
@@ -107,6 +114,7 @@ export async function startOrderNode(
   const push =
     role !== 'api' && config.processor === 'push' ? new PushDelivery(payDeps, config, loopBackoff(config)) : undefined;
   const processor = role === 'api' || push ? undefined : new OrderProcessor(payDeps, processorOptions(config));
+  const sweeper = reservationSweeper(ctx, { store, notifier });
 
   const telemetry = new Telemetry({
     role,
@@ -122,6 +130,7 @@ export async function startOrderNode(
   addNodeSections(telemetry, { config, bus, storage, ...(relay ? { relay } : {}), recovery });
   resilience.attach({ store, telemetry, bus, queue: config.queue.name, ...(processor ? { processor } : {}) });
   push?.attach(telemetry);
+  if (sweeper) telemetry.addSection('reservations', () => sweeper.stats());
   processor?.on('settled', ({ order }) => {
     if (order.mode === 'async') telemetry.observeE2e(clock.now() - Date.parse(order.created_at));
   });
@@ -139,7 +148,7 @@ export async function startOrderNode(
     logger,
   });
   const app = await buildApi(
-    { checkout, store, telemetry, logger, readiness: readiness.check },
+    { checkout, store, telemetry, logger, readiness: readiness.check, ...(queue ? { queue } : {}) },
     {
       bodyLimitBytes: config.bodyLimitBytes,
       orders: role !== 'worker',
@@ -148,6 +157,7 @@ export async function startOrderNode(
         ...resilience.plugins(),
         ...(catalog ? [adminProductRoutes({ catalog, token: config.adminToken })] : []),
         ...(catalog && role !== 'worker' ? [productRoutes({ catalog })] : []),
+        ...(role !== 'worker' ? [orderCancelRoute({ store, notifier, clock })] : []),
         ...(extras.plugins ?? []),
         ...(extras.dashboard === false ? [] : [dashboardRoutes({ telemetry }, extras.dashboard)]),
       ],
@@ -160,6 +170,7 @@ export async function startOrderNode(
   relay?.start();
   processor?.start();
   push?.start();
+  sweeper?.start();
   resilience.start();
   // Released or not, work under way goes on until its payment ends (the provider finishes what it has
   // started); its order is settled, and its email queued, before the steps below close what it writes to.
@@ -179,6 +190,7 @@ export async function startOrderNode(
       push?.stop(grace),
       relay?.stop(),
       recovery.stop(grace),
+      sweeper?.stop(grace),
     ]);
   });
   logger.info({ store: config.store, bus: config.bus, gateway: config.gatewayUrl ?? 'in-process' }, `${role} started`);
@@ -188,7 +200,7 @@ export async function startOrderNode(
     url,
     port,
     app,
-    store,
+    store: storage.store,
     ...(catalog ? { catalog } : {}),
     bus,
     ledger,
@@ -201,6 +213,7 @@ export async function startOrderNode(
     readiness,
     ...(relay ? { relay } : {}),
     ...(processor ? { processor } : {}),
+    ...(sweeper ? { sweeper } : {}),
     ...(push ? { push } : {}),
     ...(storage.sqlite ? { database: storage.sqlite } : {}),
   };
