@@ -18,9 +18,10 @@ export interface QueuePlace {
   estimated_payment_at?: string;
 }
 
-/** Where a pending order stands; undefined for an order not pending. */
+/** Where a pending order stands; undefined for an order not pending. Never rejects: a place is a courtesy. */
 export interface QueueView {
-  place(order: Order): Promise<QueuePlace | undefined>;
+  /** `accepted`: this process has just accepted the order (its 202), so it is the newest it knows of. */
+  place(order: Order, accepted?: boolean): Promise<QueuePlace | undefined>;
 }
 
 /**
@@ -156,14 +157,14 @@ export class QueueTracker implements QueueView {
     for (const order of orders) if (order.status === 'pending') this.line.push(order.order_id);
   }
 
-  async place(order: Order): Promise<QueuePlace | undefined> {
+  async place(order: Order, accepted = false): Promise<QueuePlace | undefined> {
     if (order.status !== 'pending') {
       // Whatever moved it did so without this process seeing it: it is not ahead of anyone now.
       this.line.remove(order.order_id);
       return undefined;
     }
     const ahead = this.line.ahead(order.order_id);
-    if (ahead === undefined) return this.options.fallback?.place(order);
+    if (ahead === undefined) return this.options.fallback?.place(order, accepted);
     return {
       queue_position: ahead,
       queue_position_basis: 'exact',
