@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Order } from '../../src/core/order.js';
 import type { QueuePlace } from '../../src/core/queue-position.js';
+import { Contract, type Exchange, recordExchanges } from '../support/contract.js';
 import { getJson, postJson, sampleOrder } from '../support/orders.js';
 import { startTestService, type TestService, waitFor } from '../support/service.js';
 
@@ -22,10 +23,13 @@ async function accepted(service: TestService, body: unknown = sampleOrder(1500))
 
 describe('POST /orders/{id}/cancel', () => {
   let service: TestService;
+  let exchanges: Exchange[];
 
   before(async () => {
+    const recorder = recordExchanges();
+    exchanges = recorder.exchanges;
     // No workers: orders stay pending until cancelled.
-    service = await startTestService({ workers: 0 }, { dashboard: false });
+    service = await startTestService({ workers: 0 }, { plugins: [recorder.plugin], dashboard: false });
   });
   after(() => service?.stop());
 
@@ -75,6 +79,12 @@ describe('POST /orders/{id}/cancel', () => {
     const answer = await cancel(service, paid.body.order_id);
     assert.equal(answer.status, 409);
     assert.equal(answer.body.status, 'completed');
+  });
+
+  test('every answer above (200, 409, 404, 400; 202 and GET with queue_position) matches the OpenAPI document', async () => {
+    assert.ok(exchanges.some((e) => e.route === '/orders/:id/cancel' && e.status === 409));
+    assert.ok(exchanges.some((e) => e.status === 202 && e.body.includes('"queue_position"')));
+    (await Contract.load(service.url)).assertAll(exchanges);
   });
 });
 
