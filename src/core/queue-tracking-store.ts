@@ -1,13 +1,5 @@
 import type { Order, OrderStatus } from './order.js';
-import type {
-  AcceptOutcome,
-  AcceptRequest,
-  NodeInfo,
-  NotificationDraft,
-  NotificationRecord,
-  OrderStore,
-  TransitionPatch,
-} from './ports.js';
+import type { AcceptOutcome, AcceptRequest, NotificationDraft, OrderStore, TransitionPatch } from './ports.js';
 import type { QueueTracker } from './queue-position.js';
 
 /**
@@ -16,85 +8,52 @@ import type { QueueTracker } from './queue-position.js';
  * pending) and leaving it (any transition out of pending). Every path that
  * moves an order goes through the store, so no path can be forgotten; the
  * tracker is told after the write committed, never of a write that failed.
+ *
+ * A proxy rather than a class listing the port's methods: every other method
+ * (and any the port gains) reaches the store itself, bound to it.
  */
-export class QueueTrackingStore implements OrderStore {
-  constructor(
-    private readonly inner: OrderStore,
-    private readonly tracker: QueueTracker,
-  ) {}
-
-  init(): Promise<void> {
-    return this.inner.init();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-
-  async accept(request: AcceptRequest): Promise<AcceptOutcome> {
+export function trackQueue(inner: OrderStore, tracker: QueueTracker): OrderStore {
+  const accept = async (request: AcceptRequest): Promise<AcceptOutcome> => {
     const id = request.order.order_id;
     const queued = request.order.status === 'pending';
-    if (queued) this.tracker.beginAccept(id);
+    if (queued) tracker.beginAccept(id);
     let outcome: AcceptOutcome | undefined;
     try {
-      outcome = await this.inner.accept(request);
+      outcome = await inner.accept(request);
       return outcome;
     } finally {
-      if (queued) this.tracker.accepted(id, outcome?.kind === 'created' && outcome.order.status === 'pending');
+      if (queued) tracker.accepted(id, outcome?.kind === 'created' && outcome.order.status === 'pending');
     }
-  }
-
-  async transition(
+  };
+  const transition = async (
     orderId: string,
     from: readonly OrderStatus[],
     patch: TransitionPatch,
     notification?: NotificationDraft,
-  ): Promise<Order | undefined> {
-    const moved = await this.inner.transition(orderId, from, patch, notification);
+  ): Promise<Order | undefined> => {
+    const moved = await inner.transition(orderId, from, patch, notification);
     if (moved && moved.mode === 'async') {
-      if (moved.status === 'pending') this.tracker.entered(orderId);
-      else if (from.includes('pending')) this.tracker.left(orderId, moved.status === 'processing');
+      if (moved.status === 'pending') tracker.entered(orderId);
+      else if (from.includes('pending')) tracker.left(orderId, moved.status === 'processing');
     }
     return moved;
-  }
-
-  get(orderId: string): Promise<Order | undefined> {
-    return this.inner.get(orderId);
-  }
-
-  hasIdempotencyKey(key: string): Promise<boolean> {
-    return this.inner.hasIdempotencyKey(key);
-  }
-
-  countByStatus(): Promise<Record<OrderStatus, number>> {
-    return this.inner.countByStatus();
-  }
-
-  counts(): Promise<{ orders: number; messages: number; notifications: number }> {
-    return this.inner.counts();
-  }
-
-  notifications(query: { orderId?: string; limit?: number }): Promise<NotificationRecord[]> {
-    return this.inner.notifications(query);
-  }
-
-  markNotification(id: number, delivery: 'pending' | 'sent' | 'failed', error?: string): Promise<void> {
-    return this.inner.markNotification(id, delivery, error);
-  }
-
-  heartbeat(node: NodeInfo, at: number): Promise<void> {
-    return this.inner.heartbeat(node, at);
-  }
-
-  strandedSyncOrders(query: { self: string; staleBefore: number; limit: number }): Promise<Order[]> {
-    return this.inner.strandedSyncOrders(query);
-  }
-
-  pruneNodes(before: number): Promise<number> {
-    return this.inner.pruneNodes(before);
-  }
-
-  pendingSince(query: { createdBefore: string; limit: number }): Promise<Order[]> {
-    return this.inner.pendingSince(query);
-  }
+  };
+  const own = new Map<PropertyKey, unknown>([
+    ['accept', accept],
+    ['transition', transition],
+  ]);
+  const bound = new Map<PropertyKey, unknown>();
+  return new Proxy(inner, {
+    get(target, property) {
+      if (own.has(property)) return own.get(property);
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      let fn = bound.get(property);
+      if (!fn) {
+        fn = value.bind(target);
+        bound.set(property, fn);
+      }
+      return fn;
+    },
+  });
 }

@@ -5,7 +5,7 @@ import type { Notifier } from '../core/notifier.js';
 import type { Logger, OrderStore } from '../core/ports.js';
 import { QueueEstimate } from '../core/queue-estimate.js';
 import { QueueTracker, type QueueView } from '../core/queue-position.js';
-import { QueueTrackingStore } from '../core/queue-tracking-store.js';
+import { trackQueue } from '../core/queue-tracking-store.js';
 import { ReservationSweeper } from '../core/reservation-sweeper.js';
 import { loopBackoff } from './options.js';
 
@@ -16,7 +16,7 @@ const SEED_LIMIT = 1_000_000;
  * The queue position a node shows, and the store its parts then use. The
  * embedded serve is its file's only user and runs the API and the workers in
  * one process: it sees every order enter and leave the queue, so its
- * positions are exact (its parts write through a QueueTrackingStore). Any
+ * positions are exact (its parts write through trackQueue's store). Any
  * other order-taking role shows an estimate; a worker shows none.
  */
 export async function queueView(
@@ -30,7 +30,7 @@ export async function queueView(
   const tracker = new QueueTracker({ clock }, { fallback: estimate });
   // Orders a previous run left pending keep their place, oldest first.
   tracker.seed(await store.pendingSince({ createdBefore: '9999-12-31T23:59:59.999Z', limit: SEED_LIMIT }));
-  return { store: new QueueTrackingStore(store, tracker), queue: tracker };
+  return { store: trackQueue(store, tracker), queue: tracker };
 }
 
 /** The expiry of holds, on the roles that pay orders, when `--reservation-timeout` is set. */
