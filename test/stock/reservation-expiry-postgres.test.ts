@@ -9,6 +9,7 @@ import { ManualClock } from '../../src/core/manual-clock.js';
 import { Notifier } from '../../src/core/notifier.js';
 import { newOrder, type Order } from '../../src/core/order.js';
 import { ReservationSweeper } from '../../src/core/reservation-sweeper.js';
+import { PostgresCatalog } from '../../src/postgres/catalog.js';
 import { PostgresDatabase } from '../../src/postgres/database.js';
 import { PostgresOrderStore } from '../../src/postgres/order-store.js';
 import { PostgresOutbox } from '../../src/postgres/outbox.js';
@@ -92,5 +93,45 @@ describe('expiry and cancel racing workers, across processes sharing PostgreSQL'
     }
     assert.equal(byA + byB, expired, 'each expiry counted by the sweeper that made it');
     assert.ok(expired > 0 && claimed.some(Boolean), 'the race had all three outcomes to offer');
+  });
+
+  test('the units come back once for each cancelled or expired order, never for a claimed one (needs pg-batch)', async () => {
+    const [a, b] = databases.map(node) as [ReturnType<typeof node>, ReturnType<typeof node>];
+    const catalog = new PostgresCatalog({ database: databases[0] as PostgresDatabase });
+    const sku = 'FLASH-001';
+    await catalog.put({
+      sku,
+      name: 'Flash 1',
+      priceCents: 2999,
+      stock: 100,
+      perCustomerLimit: null,
+      startsAt: null,
+      endsAt: null,
+    });
+    const orders: Order[] = [];
+    for (let i = 0; i < 30; i++) {
+      const order = newOrder(sampleOrder(3000 + i), randomUUID(), 'async', clock.now());
+      assert.equal((await a.store.accept({ order, publish: false, stock: { mode: 'open' } })).kind, 'created');
+      orders.push(order);
+    }
+    assert.deepEqual((await catalog.get(sku))?.stock, { initial: 100, available: 70, reserved: 30, sold: 0 });
+    await clock.advance(TIMEOUT_MS + 1);
+    const [claimed] = await Promise.all([
+      Promise.all(
+        orders
+          .filter((_, i) => i % 3 === 0)
+          .map((o) => b.store.transition(o.order_id, ['pending'], { status: 'processing' })),
+      ),
+      Promise.all(
+        orders
+          .filter((_, i) => i % 3 === 1)
+          .map((o) => cancelOrder({ store: b.store, notifier: b.notifier, clock }, o.order_id)),
+      ),
+      a.sweeper.sweep(),
+      b.sweeper.sweep(),
+    ]);
+    const held = claimed.filter(Boolean).length;
+    assert.deepEqual((await catalog.get(sku))?.stock, { initial: 100, available: 100 - held, reserved: held, sold: 0 });
+    assert.equal((await catalog.audit()).clean, true);
   });
 });
