@@ -98,9 +98,9 @@ export const orderRoutes: FastifyPluginAsync<{
     },
     async (request, reply) => {
       const result = await submit(() => checkout.submitAsync(request.body as OrderInputBody, submitOptions(request)));
-      if (result.kind === 'accepted' && !result.replayed) telemetry.observeAccepted('async');
       if (result.kind === 'accepted' && queue)
         result.order = { ...result.order, ...(await queue.place(result.order, !result.replayed)) };
+      if (result.kind === 'accepted' && !result.replayed) telemetry.observeAccepted('async');
       return answer(reply, result);
     },
   );
