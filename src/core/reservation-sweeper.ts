@@ -70,6 +70,11 @@ export class ReservationSweeper {
     this.loop.start();
   }
 
+  /** Sweeping now (between start() and stop()). */
+  get isRunning(): boolean {
+    return this.loop.isRunning;
+  }
+
   /** Stops sweeping; the round under way ends first (its transitions are short writes). */
   stop(graceMs: number): Promise<void> {
     return this.loop.stop(graceMs);

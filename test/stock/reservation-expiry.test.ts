@@ -125,7 +125,7 @@ describe('--reservation-timeout in the embedded serve (scaled time)', () => {
         const got = await getJson<Shown>(`${service.url}/orders/${id}`);
         return got.body.status === 'failed' ? got.body : undefined;
       },
-      { timeoutMs: 10_000, message: 'the order expires' },
+      { timeoutMs: 20_000, message: 'the order expires' },
     );
     assert.ok(Date.now() - started >= 600, 'not before the timeout');
     assert.equal(ended.failure_code, 'expired');
@@ -135,6 +135,13 @@ describe('--reservation-timeout in the embedded serve (scaled time)', () => {
     const stats = await getJson<{ reservations: { expired: number; timeout_ms: number } }>(`${service.url}/stats`);
     assert.equal(stats.body.reservations.expired, 1);
     assert.equal(stats.body.reservations.timeout_ms, TIMEOUT_MS);
+  });
+
+  test('the sweeper runs on serve and stops with the rest of the work on close', async () => {
+    const sweeper = service.sweeper;
+    assert.ok(sweeper?.isRunning);
+    await service.close();
+    assert.equal(sweeper.isRunning, false);
   });
 });
 
