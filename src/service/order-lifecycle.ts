@@ -13,7 +13,7 @@ export type { ReservationSweeper };
 import { loopBackoff } from './options.js';
 
 /** Pending orders read at start into the exact queue; beyond them, positions are estimates. */
-const SEED_LIMIT = 1_000_000;
+const SEED_LIMIT = 100_000;
 
 /**
  * The queue position a node shows, and the store its parts then use. The
