@@ -7,10 +7,9 @@ import { QueueEstimate } from '../core/queue-estimate.js';
 import { QueueTracker, type QueueView } from '../core/queue-position.js';
 import { trackQueue } from '../core/queue-tracking-store.js';
 import { ReservationSweeper } from '../core/reservation-sweeper.js';
+import { loopBackoff } from './options.js';
 
 export type { ReservationSweeper };
-
-import { loopBackoff } from './options.js';
 
 /** Pending orders read at start into the exact queue; beyond them, positions are estimates. */
 const SEED_LIMIT = 100_000;
