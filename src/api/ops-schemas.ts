@@ -111,6 +111,12 @@ export const StatsSchema = open(
         { description: 'orders this process refused at intake for their stock, since start' },
       ),
     ),
+    reservations: Type.Optional(
+      open(
+        { timeout_ms: ms, sweeps: count, expired: count, taken_first: count, last_sweep_at: Type.Number() },
+        { description: 'with --reservation-timeout: orders this process failed as expired since start' },
+      ),
+    ),
     dashboard: Type.Optional(
       open(
         { clients: count, dropped: count },

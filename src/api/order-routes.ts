@@ -9,6 +9,7 @@ import type {
 import type { Checkout, SubmitOptions, SubmitResult } from '../core/checkout.js';
 import { FlashsaleError } from '../core/errors.js';
 import type { OrderStore } from '../core/ports.js';
+import type { QueueView } from '../core/queue-position.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { errors, HEADERS, ORDER_UNPROCESSABLE, ok, STOCK_REJECTED, SYNC_UNAVAILABLE } from './openapi-responses.js';
 import {
@@ -42,7 +43,9 @@ export const orderRoutes: FastifyPluginAsync<{
   store: OrderStore;
   telemetry: Telemetry;
   guards?: OrderGuards;
-}> = async (app, { checkout, store, telemetry, guards = {} }) => {
+  /** Where a pending async order stands in the payment queue (queue_position); absent: not shown. */
+  queue?: QueueView;
+}> = async (app, { checkout, store, telemetry, guards = {}, queue }) => {
   app.post(
     '/orders/sync',
     {
@@ -100,6 +103,8 @@ export const orderRoutes: FastifyPluginAsync<{
     },
     async (request, reply) => {
       const result = await submit(() => checkout.submitAsync(request.body as OrderInputBody, submitOptions(request)));
+      if (result.kind === 'accepted' && queue)
+        result.order = { ...result.order, ...(await queue.place(result.order, !result.replayed)) };
       if (result.kind === 'accepted' && !result.replayed) telemetry.observeAccepted('async');
       return answer(reply, result, request.body as OrderInputBody, telemetry);
     },
@@ -122,7 +127,7 @@ export const orderRoutes: FastifyPluginAsync<{
       const { id } = request.params as { id: string };
       const found = await store.get(id);
       if (!found) return reply.code(404).send({ error: 'not_found', message: `order ${id} not found` });
-      return found;
+      return queue ? { ...found, ...(await queue.place(found)) } : found;
     },
   );
 

@@ -55,6 +55,25 @@ export const OrderSchema = Type.Object(
         },
       ),
     ),
+    queue_position: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'a pending async order only: orders ahead of it in the payment queue (0 = next)',
+      }),
+    ),
+    queue_position_basis: Type.Optional(
+      Type.Union([Type.Literal('exact'), Type.Literal('estimate')], {
+        description:
+          'exact: this process sees the whole queue (embedded serve); estimate: from the store’s order counts and rates',
+      }),
+    ),
+    estimated_payment_at: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description:
+          'when a worker should start its payment: now + (queue_position + 1) ÷ the rate orders left the queue over the last minute; absent while none did',
+      }),
+    ),
   },
   { $id: 'Order' },
 );

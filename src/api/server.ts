@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify';
 import type { Checkout } from '../core/checkout.js';
 import type { OrderStore } from '../core/ports.js';
+import type { QueueView } from '../core/queue-position.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { VERSION } from '../version.js';
 import { errorHandler } from './errors.js';
@@ -18,6 +19,8 @@ export interface ApiDeps {
   logger: FastifyBaseLogger;
   /** What GET /ready reports; without it /ready answers 200 whenever the process answers. */
   readiness?: ReadinessCheck;
+  /** Where a pending async order stands in the payment queue, for its 202 and GET /orders/{id}. */
+  queue?: QueueView;
 }
 
 export interface ApiOptions {
@@ -108,6 +111,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}): Promise
       store: deps.store,
       telemetry: deps.telemetry,
       ...(options.guards ? { guards: options.guards } : {}),
+      ...(deps.queue ? { queue: deps.queue } : {}),
     });
   for (const plugin of options.plugins ?? []) await app.register(plugin);
   return app;

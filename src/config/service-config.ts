@@ -47,6 +47,8 @@ export interface ServiceConfig extends ResilienceSettings {
     file?: string;
     /** Whether a sku not in the catalog is sold (open) or refused (closed). */
     mode: CatalogMode;
+    /** Simulated ms an async order may stay pending before it is failed as expired; absent: never. */
+    reservationTimeoutMs?: number;
   };
   /** A sync order whose client gave up keeps its place in the payment line (the study's Go handler). */
   holdAbandonedPayments: boolean;

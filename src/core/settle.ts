@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import type { Notifier } from './notifier.js';
-import { type FailureCode, type Order, sourcesOf } from './order.js';
+import { type FailureCode, type Order, type OrderStatus, sourcesOf } from './order.js';
 import { type LedgerResult, type OrderStore, type TransitionPatch, VOIDED_REASON } from './ports.js';
 
 /** How an order ends. `reason` is the text the customer and the API see. */
@@ -36,6 +36,11 @@ export async function settle(
   outcome: Settlement,
   /** Monotonic reading when this process started paying; else the time since the order was created counts. */
   startedAt?: number,
+  /**
+   * The statuses it may end from; default every status the state machine allows into the final one.
+   * Cancel and expiry pass ['pending']: once a worker has claimed an order, they leave it alone.
+   */
+  from: readonly OrderStatus[] = sourcesOf(outcome.status),
 ): Promise<Settled> {
   const { store, notifier, clock } = deps;
   const elapsed = startedAt !== undefined ? clock.monotonic() - startedAt : clock.now() - Date.parse(order.created_at);
@@ -46,7 +51,7 @@ export async function settle(
     ...(outcome.status === 'failed' ? { failure_reason: outcome.reason, failure_code: outcome.code } : {}),
   };
   const draft = notifier.draft({ ...order, ...patch });
-  const final = await store.transition(order.order_id, sourcesOf(outcome.status), patch, draft);
+  const final = await store.transition(order.order_id, from, patch, draft);
   if (!final) return { order: (await store.get(order.order_id)) ?? order, settled: false };
   notifier.deliver(final);
   return { order: final, settled: true };

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { adminProductRoutes } from '../api/admin-product-routes.js';
+import { orderCancelRoute } from '../api/order-cancel-route.js';
 import { productRoutes } from '../api/product-routes.js';
 import { busProbe, outboxProbe, type Probe, Readiness, storeProbe } from '../api/readiness.js';
 import { buildApi } from '../api/server.js';
@@ -21,6 +22,7 @@ import { loadCatalogFile } from './catalog-file.js';
 import type { NodeContext } from './context.js';
 import { listen } from './listen.js';
 import { loopBackoff, notifierOptions, outboxRelayOptions, processorOptions } from './options.js';
+import { queueView, type ReservationSweeper, reservationSweeper } from './order-lifecycle.js';
 import { requestsUnderWay } from './requests.js';
 import { openSender, type Storage } from './storage.js';
 import { addNodeSections } from './telemetry-sections.js';
@@ -58,6 +60,8 @@ export interface RunningNode {
   readiness: Readiness;
   /** Publishes outbox rows when the bus is not in the store's file. */
   relay?: OutboxRelay;
+  /** Expires pending orders past `--reservation-timeout` (serve and worker, when it is set). */
+  sweeper?: ReservationSweeper;
   /** The queue workers (serve and worker, unless push delivery replaces them). */
   processor?: OrderProcessor;
   /** With `processor: 'push'`: the serverless handler and the dispatcher that invokes it. */
@@ -78,7 +82,9 @@ export async function startOrderNode(
   extras: NodeExtras,
 ): Promise<RunningNode> {
   const { role, config, clock, logger, health, releases } = ctx;
-  const { store, bus, outbox, ledger, catalog } = storage;
+  const { bus, outbox, ledger, catalog } = storage;
+  // On the embedded serve, the parts write through a store that keeps the exact queue positions.
+  const { store, queue } = await queueView(ctx, storage.store);
   // Before anything takes orders: a bad file stops the start, naming the product and the field.
   if (catalog && config.catalog.file) await loadCatalogFile({ catalog, logger }, config.catalog.file);
 
@@ -114,6 +120,7 @@ export async function startOrderNode(
   const push =
     role !== 'api' && config.processor === 'push' ? new PushDelivery(payDeps, config, loopBackoff(config)) : undefined;
   const processor = role === 'api' || push ? undefined : new OrderProcessor(payDeps, processorOptions(config));
+  const sweeper = reservationSweeper(ctx, { store, notifier });
 
   const telemetry = new Telemetry({
     role,
@@ -129,6 +136,7 @@ export async function startOrderNode(
   addNodeSections(telemetry, { config, bus, storage, ...(relay ? { relay } : {}), recovery });
   resilience.attach({ store, telemetry, bus, queue: config.queue.name, ...(processor ? { processor } : {}) });
   push?.attach(telemetry);
+  if (sweeper) telemetry.addSection('reservations', () => sweeper.stats());
   processor?.on('settled', ({ order }) => {
     if (order.mode === 'async') telemetry.observeE2e(clock.now() - Date.parse(order.created_at));
   });
@@ -146,7 +154,7 @@ export async function startOrderNode(
     logger,
   });
   const app = await buildApi(
-    { checkout, store, telemetry, logger, readiness: readiness.check },
+    { checkout, store, telemetry, logger, readiness: readiness.check, ...(queue ? { queue } : {}) },
     {
       bodyLimitBytes: config.bodyLimitBytes,
       orders: role !== 'worker',
@@ -155,6 +163,7 @@ export async function startOrderNode(
         ...resilience.plugins(),
         ...(catalog ? [adminProductRoutes({ catalog, token: config.adminToken })] : []),
         ...(catalog && role !== 'worker' ? [productRoutes({ catalog })] : []),
+        ...(role !== 'worker' ? [orderCancelRoute({ store, notifier, clock })] : []),
         ...(extras.plugins ?? []),
         ...(extras.dashboard === false ? [] : [dashboardRoutes({ telemetry }, extras.dashboard)]),
       ],
@@ -167,6 +176,7 @@ export async function startOrderNode(
   relay?.start();
   processor?.start();
   push?.start();
+  sweeper?.start();
   resilience.start();
   // Released or not, work under way goes on until its payment ends (the provider finishes what it has
   // started); its order is settled, and its email queued, before the steps below close what it writes to.
@@ -186,6 +196,7 @@ export async function startOrderNode(
       push?.stop(grace),
       relay?.stop(),
       recovery.stop(grace),
+      sweeper?.stop(grace),
     ]);
   });
   logger.info({ store: config.store, bus: config.bus, gateway: config.gatewayUrl ?? 'in-process' }, `${role} started`);
@@ -195,7 +206,7 @@ export async function startOrderNode(
     url,
     port,
     app,
-    store,
+    store: storage.store,
     ...(catalog ? { catalog } : {}),
     bus,
     ledger,
@@ -208,6 +219,7 @@ export async function startOrderNode(
     readiness,
     ...(relay ? { relay } : {}),
     ...(processor ? { processor } : {}),
+    ...(sweeper ? { sweeper } : {}),
     ...(push ? { push } : {}),
     ...(storage.sqlite ? { database: storage.sqlite } : {}),
   };
