@@ -24,11 +24,18 @@ function problems(row: ChaosRow): string[] {
   return found.map((p) => `${row.fault}: ${p}`);
 }
 
+/**
+ * The faults no other test file covers: PostgreSQL's (terminated connections, refused
+ * connections) run in postgres-faults.test.ts, SQS unreachable and its own `none` row in
+ * test/scale-out and chaos-command.test.ts. `npm run chaos` runs them all.
+ */
+const CI_FAULTS = FAULT_NAMES.filter((fault) => !['none', 'pg-terminate', 'pg-refuse', 'sqs-down'].includes(fault));
+
 describe('npm run chaos, shortened for CI', { skip: probe.skip }, () => {
-  test('every fault in turn: nothing lost, charged twice or stuck, no process died, no 5xx but 503', async () => {
+  test('the processes killed and the gateway down in turn: nothing lost, charged twice or stuck, no process died, no 5xx but 503', async () => {
     const report = await runChaos({
       ...SHORT_OPTIONS,
-      faults: [...FAULT_NAMES],
+      faults: CI_FAULTS,
       progress: (line) => console.log(`# ${line}`),
     });
     console.log(
@@ -37,7 +44,7 @@ describe('npm run chaos, shortened for CI', { skip: probe.skip }, () => {
         .map((line) => `# ${line}`)
         .join('\n'),
     );
-    assert.equal(report.rows.length, FAULT_NAMES.length);
+    assert.equal(report.rows.length, CI_FAULTS.length);
     assert.ok(report.accepted > 100, `only ${report.accepted} orders were accepted`);
     assert.deepEqual(report.rows.flatMap(problems), []);
     assert.equal(report.ledgerDuplicates, 0);

@@ -13,6 +13,7 @@ import { addSettingOptions, overridesFromFlags, type SettingFlags } from '../../
 import type { Role } from '../../src/config/service-config.js';
 import type { Setting } from '../../src/config/setting.js';
 import { defaultOf, getPath, readSetting, settingsOf } from '../../src/config/settings.js';
+import { CLI } from '../support/cli-command.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 /** What other settings must be for a sample to be valid: postgres needs a URL and the SQS bus. */
@@ -124,7 +125,7 @@ describe('a setting given by flag or by environment', () => {
 
 describe('flashsale refuses a bad setting at start', () => {
   const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    spawnSync(process.execPath, [...CLI, ...args], {
       cwd: root,
       env: { ...process.env, ...env },
       encoding: 'utf8',

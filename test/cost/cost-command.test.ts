@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { CommanderError } from 'commander';
 import { costCommand } from '../../src/cli/cost.js';
+import { CLI } from '../support/cli-command.js';
 
 async function run(...args: string[]): Promise<string> {
   let out = '';
@@ -48,13 +49,9 @@ describe('flashsale cost', () => {
   });
 
   test('is registered in the flashsale CLI', () => {
-    const result = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'cost', '--orders', '1_000_000'],
-      {
-        encoding: 'utf8',
-      },
-    );
+    const result = spawnSync(process.execPath, [...CLI, 'cost', '--orders', '1_000_000'], {
+      encoding: 'utf8',
+    });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^1,000,000 orders\/month/);
     assert.match(result.stdout, /tasks are cheaper/);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Figure, LabResult, PhaseResult } from '../../src/lab/results.js';
 import { runLab } from '../../src/lab/run-lab.js';
+import { CLI } from '../support/cli-command.js';
 import { tempDir } from '../support/service.js';
 
 // Fixed per-message costs (durable commits) are wall time: below ~0.2 they eat into N ÷ 3 s.
@@ -127,11 +128,10 @@ describe('flashsale lab, shortened: sync flash, async flash, two worker counts',
   });
 
   test('the CLI names a phase it does not know and exits 2', () => {
-    const run = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'lab', '--phases', 'warp', '-o', join(out.dir, 'x')],
-      { cwd: root, encoding: 'utf8' },
-    );
+    const run = spawnSync(process.execPath, [...CLI, 'lab', '--phases', 'warp', '-o', join(out.dir, 'x')], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     assert.equal(run.status, 2);
     assert.match(run.stderr, /unknown phase "warp"/);
   });

@@ -9,6 +9,7 @@ import type { LabResult, PhaseResult } from '../../src/lab/results.js';
 import { runLab } from '../../src/lab/run-lab.js';
 import type { StudyComparison } from '../../src/lab/study-figures.js';
 import { SCENARIOS } from '../../src/loadtest/index.js';
+import { CLI } from '../support/cli-command.js';
 import { tempDir } from '../support/service.js';
 
 const SCALE = 0.2;
@@ -102,7 +103,7 @@ describe('flashsale lab --deployment study, shortened', () => {
 
   test('the CLI refuses a study option without the study deployment, and a phase the deployment lacks', () => {
     const lab = (...args: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'lab', ...args, '-o', join(out.dir, 'x')], {
+      spawnSync(process.execPath, [...CLI, 'lab', ...args, '-o', join(out.dir, 'x')], {
         cwd: root,
         encoding: 'utf8',
       });

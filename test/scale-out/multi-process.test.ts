@@ -143,7 +143,12 @@ describe('scale-out: 2 api + 2 worker + 1 gateway processes on PostgreSQL and SN
     console.log(
       `# processing rate ${rate.toFixed(2)} orders/s, theory ${theory.toFixed(2)} (${TOTAL_WORKERS} workers)`,
     );
-    assert.ok(Math.abs(rate - theory) / theory <= 0.1, `rate ${rate.toFixed(2)} vs ${theory.toFixed(2)} orders/s`);
+    // Never faster than the workers allow; at most 15 % slower (five processes and the test
+    // runner's other lane share two cores: polls, commits and relays add to every cycle).
+    assert.ok(
+      rate <= theory * 1.05 && rate >= theory * 0.85,
+      `rate ${rate.toFixed(2)} vs ${theory.toFixed(2)} orders/s`,
+    );
     const per = await Promise.all(workers.map(async (w) => (await getJson(`${w.url}/stats`)).body));
     for (const stats of per) assert.ok((stats.processed as { completed: number }).completed > 0, 'both workers work');
   });

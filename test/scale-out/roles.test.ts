@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { configFromEnv, resolveConfig } from '../../src/config/config.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { type OrderNode as RunningNode, startNode } from '../../src/service/node.js';
+import { CLI } from '../support/cli-command.js';
 import { type Emulator, startEmulator } from '../support/fauxqs.js';
 import { getJson, postJson, sampleOrder } from '../support/orders.js';
 import { tempDir, waitFor } from '../support/service.js';
@@ -62,7 +63,7 @@ describe('scale-out configuration', () => {
   });
 
   test('flashsale api refuses a bad combination at start, naming the setting', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'api', '--store', 'postgres'], {
+    const run = spawnSync(process.execPath, [...CLI, 'api', '--store', 'postgres'], {
       cwd: new URL('../../', import.meta.url).pathname,
       env: { ...process.env, DATABASE_URL: '' },
       encoding: 'utf8',

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { CLI } from './cli-command.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -31,7 +32,7 @@ export async function startChild(
   args: string[],
   options: { port: number; timeoutMs?: number; env?: NodeJS.ProcessEnv },
 ) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const child = spawn(process.execPath, [...CLI, ...args], {
     cwd: root,
     env: { ...process.env, FLASHSALE_LOG_LEVEL: 'warn', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
