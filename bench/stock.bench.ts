@@ -4,7 +4,7 @@
 //   2. sold-out 409 answers/s (FLASH-001 with 0 units: the sold-out fast path, no database work)
 //      ÷ the bare 202 route (bench/bare-server.ts: Fastify, the schema, no storage) — goal ≥ 0.8
 //   3. PostgreSQL, 3 processes, one hot sku: hotSkuBench() of bench/stock-pg.bench.ts (the batched
-//      reservation ÷ the naive conditional UPDATE per order, goal ≥ 3×), when that file is there.
+//      reservation ÷ the naive conditional UPDATE per order, goal ≥ 3×), skipped with the reason when PostgreSQL does not answer.
 // Saturation with autocannon: BENCH_CONNECTIONS connections for BENCH_DURATION_S seconds per run.
 // Every flashsale runs embedded (SQLite, synchronous=FULL), workers 0: acceptance alone.
 import { type ChildProcess, spawn } from 'node:child_process';

@@ -6,7 +6,6 @@
  * sold — declined units were sold again to later buyers — none oversold,
  * every buyer got 202 or 409 sold_out, the invariant held in every sample
  * taken during the sale and at the end, and the audit is clean.
- * Needs the reservation at intake on PostgreSQL (pg-batch) to pass.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -119,7 +119,7 @@ describe('cancel once a worker has claimed the order', () => {
   });
 });
 
-describe('cancel returns the units (needs the store release of stock-sqlite / pg-batch)', () => {
+describe('cancel returns the units', () => {
   test('a cancelled order’s units are available again, exactly once', async () => {
     const service = await startTestService({ workers: 0 }, { dashboard: false });
     try {

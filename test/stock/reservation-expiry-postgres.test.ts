@@ -95,7 +95,7 @@ describe('expiry and cancel racing workers, across processes sharing PostgreSQL'
     assert.ok(expired > 0 && claimed.some(Boolean), 'the race had all three outcomes to offer');
   });
 
-  test('the units come back once for each cancelled or expired order, never for a claimed one (needs pg-batch)', async () => {
+  test('the units come back once for each cancelled or expired order, never for a claimed one', async () => {
     const [a, b] = databases.map(node) as [ReturnType<typeof node>, ReturnType<typeof node>];
     const catalog = new PostgresCatalog({ database: databases[0] as PostgresDatabase });
     const sku = 'FLASH-001';

@@ -145,7 +145,7 @@ describe('--reservation-timeout in the embedded serve (scaled time)', () => {
   });
 });
 
-describe('expiry returns the units (needs the store release of stock-sqlite / pg-batch)', () => {
+describe('expiry returns the units', () => {
   test('an expired order’s units are available again', async () => {
     const service = await startTestService(
       { workers: 0, timeScale: 0.01, catalog: { reservationTimeoutMs: TIMEOUT_MS } },
