@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -8,6 +8,16 @@ import { EMULATOR_AWS, type Emulator, emulatorEnv, startEmulator } from '../../t
 import { createTestDatabase, PG_ADMIN_URL, type TestDatabase } from '../../test/support/postgres.js';
 import { TcpProxy } from '../../test/support/tcp-proxy.js';
 import { type Death, Supervised } from './supervised.js';
+
+/** The admin token of the fleet's processes: the harness reads the stock audit with it. */
+export const CHAOS_ADMIN_TOKEN = 'chaos-harness-admin-token';
+
+/** The skus the load orders (order-stream.ts), at its prices, each with a stock no run exhausts. */
+const CHAOS_PRODUCTS = [
+  { sku: 'FLASH-001', price: 29.99, stock: 10_000_000 },
+  { sku: 'FLASH-002', price: 49.99, stock: 10_000_000 },
+  { sku: 'FLASH-003', price: 99.99, stock: 10_000_000 },
+];
 
 export interface FleetOptions {
   /** Simulated-time multiplier of every flashsale process. */
@@ -61,6 +71,10 @@ export class Fleet {
     this.gatewayProxy = await new TcpProxy({ host: '127.0.0.1', port: gatewayPort }).start();
 
     const { timeScale, workersPerProcess } = this.options;
+    // The load's three skus as products with more units than any run sells: every order reserves
+    // at intake and sells or releases its units with its end, so the faults hit the stock paths too.
+    const catalog = join(this.logDir, 'catalog.json');
+    writeFileSync(catalog, JSON.stringify({ products: CHAOS_PRODUCTS }));
     const env = {
       ...emulatorEnv(`http://127.0.0.1:${this.sqsProxy.port}`),
       DATABASE_URL: this.db.urlVia(this.pgProxy.port),
@@ -69,6 +83,8 @@ export class Fleet {
       FLASHSALE_TIME_SCALE: String(timeScale),
       FLASHSALE_GATEWAY_URL: `http://127.0.0.1:${this.gatewayProxy.port}`,
       FLASHSALE_LOG_LEVEL: this.options.logLevel,
+      FLASHSALE_CATALOG: catalog,
+      FLASHSALE_ADMIN_TOKEN: CHAOS_ADMIN_TOKEN,
     };
     // Every worker may pay at once: the gateway is not the bottleneck under test.
     const slots = 2 * workersPerProcess;
@@ -84,6 +100,32 @@ export class Fleet {
       this.workers.push(this.role(name, ['worker', '--workers', String(workersPerProcess)], env, await freePort()));
     }
     await Promise.all(this.workers.map((worker) => worker.start()));
+  }
+
+  /**
+   * The stock audit of an api process (`GET /admin/products/audit`): every sku recomputed from
+   * the orders and compared with its counters; the first api that answers.
+   */
+  async stockAudit(): Promise<{ clean: boolean; drift: string[]; orders: number } | undefined> {
+    for (const api of this.apis) {
+      try {
+        const response = await fetch(`${api.url}/admin/products/audit`, {
+          headers: { authorization: `Bearer ${CHAOS_ADMIN_TOKEN}` },
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (!response.ok) continue;
+        const audit = (await response.json()) as {
+          clean: boolean;
+          orders_scanned: number;
+          skus: Array<{ sku: string; drift: unknown[] }>;
+        };
+        const drift = audit.skus.flatMap((s) => s.drift.map((d) => `${s.sku}: ${JSON.stringify(d)}`));
+        return { clean: audit.clean, drift, orders: audit.orders_scanned };
+      } catch {
+        // That api is down or restarting: ask the next one.
+      }
+    }
+    return undefined;
   }
 
   /** Every process of the fleet runs (a supervisor's restart included). */

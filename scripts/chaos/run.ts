@@ -47,6 +47,11 @@ export interface ChaosReport {
   accepted: number;
   /** Payments recorded twice in the whole ledger (orders the harness did not track included). */
   ledgerDuplicates: number;
+  /**
+   * The stock audit once every order ended: clean, or the drift it found, and the orders with
+   * reserved lines it recomputed (undefined: no api answered).
+   */
+  stock: { clean: boolean; drift: string[]; orders: number } | undefined;
   /** Messages in the dead-letter queue at the end (the processor's and SQS's own redrive). */
   deadLetters: number;
   /** Requests the load generator did not send because too many were in flight. */
@@ -164,16 +169,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       'SELECT count(*)::int AS n FROM (SELECT order_id FROM payment_ledger GROUP BY order_id HAVING count(*) > 1) d',
     );
     const ledgerDuplicates = dup[0]?.n ?? 0;
+    const stock = await fleet.stockAudit();
     const { progress: _, ...shown } = options;
     return {
       options: shown,
       rows,
       accepted: ids.length,
       ledgerDuplicates,
+      stock,
       deadLetters: await fleet.deadLetters().catch(() => -1),
       skipped: load.skipped,
       logDir: fleet.logDir,
-      failed: ledgerDuplicates > 0 || rows.some(rowFailed),
+      failed: ledgerDuplicates > 0 || !stock?.clean || rows.some(rowFailed),
     };
   } finally {
     await stream?.stop().catch(() => undefined);

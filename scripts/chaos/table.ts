@@ -46,6 +46,7 @@ export function formatReport(report: ChaosReport): string {
     `${report.accepted} orders accepted; ${report.ledgerDuplicates} orders charged twice in the whole ledger; ` +
       `${report.deadLetters} dead letters` +
       (report.skipped > 0 ? `; ${report.skipped} requests not sent (too many in flight)` : ''),
+    stockLine(report.stock),
   ];
   const baseline = report.rows.find((row) => row.fault === 'none');
   if (baseline && (baseline.stuck > 0 || baseline.noAnswer > 0)) {
@@ -83,4 +84,12 @@ function indent(text: string, prefix: string): string {
     .split('\n')
     .map((l) => prefix + l)
     .join('\n');
+}
+
+/** The stock audit's verdict in one line (and its first drifts). */
+function stockLine(stock: ChaosReport['stock']): string {
+  if (!stock) return 'stock audit: no api answered GET /admin/products/audit';
+  if (stock.clean)
+    return `stock audit: clean (${stock.orders} orders' units recomputed: initial = available + reserved + sold)`;
+  return `stock audit: DRIFT — ${stock.drift.slice(0, 5).join('; ')}${stock.drift.length > 5 ? ' …' : ''}`;
 }

@@ -34,11 +34,16 @@ describe('the chaos command', () => {
       rows: Array<{ fault: string; lost: number; stuck: number; accepted: number }>;
       failed: boolean;
       logDir: string;
+      stock: { clean: boolean; drift: string[]; orders: number };
+      accepted: number;
     };
     rmSync(report.logDir, { recursive: true, force: true });
     assert.equal(report.rows.length, 1);
     assert.equal(report.rows[0]?.fault, 'none');
     assert.ok((report.rows[0]?.accepted ?? 0) > 0);
+    // Every accepted order reserved its unit at intake, and the audit found each in its place.
+    assert.equal(report.stock.clean, true, report.stock.drift.join('; '));
+    assert.ok(report.accepted > 0 && report.stock.orders >= report.accepted, JSON.stringify(report.stock));
     assert.equal(report.failed, false, run.stdout);
     assert.equal(run.status, 0, run.stderr);
   });

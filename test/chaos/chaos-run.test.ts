@@ -48,6 +48,10 @@ describe('npm run chaos, shortened for CI', { skip: probe.skip }, () => {
     assert.ok(report.accepted > 100, `only ${report.accepted} orders were accepted`);
     assert.deepEqual(report.rows.flatMap(problems), []);
     assert.equal(report.ledgerDuplicates, 0);
+    // Every order reserved its units at intake; through the kills, each sold or released them once.
+    assert.equal(report.stock?.clean, true, report.stock?.drift.join('; '));
+    // Each 202'd order is in the audit (a kill may also leave one stored whose 202 was never sent).
+    assert.ok((report.stock?.orders ?? 0) >= report.accepted, JSON.stringify(report.stock));
     // Each fault met a load, and orders were accepted and paid again after it.
     for (const row of report.rows) {
       assert.ok(row.during.requests > 0, `${row.fault}: no orders were sent during the fault`);
