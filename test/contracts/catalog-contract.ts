@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { type Catalog, checkProduct, type ProductSpec, type StockChange } from '../../src/core/catalog.js';
 import type { OrderStatus } from '../../src/core/order.js';
 import type { StockLine } from '../../src/core/stock.js';
+import { fixtureScope } from './fixtures.js';
 
 export interface CatalogFixture {
   catalog: Catalog;
@@ -65,20 +66,7 @@ export function catalogContract(
   settings: CatalogContractSettings = {},
 ) {
   describe(`Catalog contract: ${name}`, { skip: settings.skip || false }, () => {
-    let teardown: (() => Promise<void>) | undefined;
-    const fixtures: CatalogFixture[] = [];
-    before(async () => {
-      teardown = await settings.setup?.();
-    });
-    after(async () => {
-      for (const f of fixtures) await f.cleanup();
-      await teardown?.();
-    });
-    const open = async () => {
-      const f = await factory();
-      fixtures.push(f);
-      return f;
-    };
+    const open = fixtureScope(factory, settings);
 
     test('put creates a product with its whole stock available; get and list return it', async () => {
       const { catalog } = await open();

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { DEFAULT_CONFIG } from '../../src/config/config.js';
 import { ScaledClock } from '../../src/core/clock.js';
 import { type LedgerResult, type PaymentLedger, type PaymentResult, VOIDED_REASON } from '../../src/core/ports.js';
 import { SimulatedGateway } from '../../src/payment/simulated-gateway.js';
+import { fixtureScope } from './fixtures.js';
 
 export interface LedgerFixture {
   /** Two ledgers on one storage, as two processes hold it. */
@@ -38,18 +39,9 @@ export function ledgerContract(
   settings: LedgerContractSettings = {},
 ) {
   describe(`PaymentLedger contract: ${name}`, { skip: settings.skip || false }, () => {
-    let teardown: (() => Promise<void>) | undefined;
-    const fixtures: LedgerFixture[] = [];
-    before(async () => {
-      teardown = await settings.setup?.();
-    });
-    after(async () => {
-      for (const f of fixtures) await f.cleanup();
-      await teardown?.();
-    });
+    const make = fixtureScope(factory, settings);
     const open = async () => {
-      const f = await factory();
-      fixtures.push(f);
+      const f = await make();
       await Promise.all(f.ledgers.map((l) => l.init()));
       return f.ledgers;
     };

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { orderMessage } from '../../src/core/order.js';
 import type { Outbox } from '../../src/core/outbox.js';
 import type { OrderStore } from '../../src/core/ports.js';
 import { waitFor } from '../support/service.js';
+import { fixtureScope } from './fixtures.js';
 import type { StoreContractSettings } from './store-contract.js';
 import { order } from './store-contract.js';
 
@@ -26,20 +27,7 @@ export function outboxContract(
   settings: StoreContractSettings = {},
 ) {
   describe(`Outbox contract: ${name}`, { skip: settings.skip || false }, () => {
-    let teardown: (() => Promise<void>) | undefined;
-    const fixtures: OutboxFixture[] = [];
-    before(async () => {
-      teardown = await settings.setup?.();
-    });
-    after(async () => {
-      for (const f of fixtures) await f.cleanup();
-      await teardown?.();
-    });
-    const open = async () => {
-      const f = await factory();
-      fixtures.push(f);
-      return f;
-    };
+    const open = fixtureScope(factory, settings);
 
     test('an accepted order leaves its message in the outbox and tells the relay', async () => {
       const { store, outbox, topic } = await open();

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { newOrder, type Order, type OrderStatus } from '../../src/core/order.js';
 import type { NotificationDraft, OrderStore } from '../../src/core/ports.js';
 import { sampleOrder } from '../support/orders.js';
+import { fixtureScope } from './fixtures.js';
 
 export interface StoreFixture {
   store: OrderStore;
@@ -42,18 +43,9 @@ export function storeContract(
   settings: StoreContractSettings = {},
 ) {
   describe(`OrderStore contract: ${name}`, { skip: settings.skip || false }, () => {
-    let teardown: (() => Promise<void>) | undefined;
-    const fixtures: StoreFixture[] = [];
-    before(async () => {
-      teardown = await settings.setup?.();
-    });
-    after(async () => {
-      for (const f of fixtures) await f.cleanup();
-      await teardown?.();
-    });
+    const make = fixtureScope(factory, settings);
     const open = async () => {
-      const f = await factory();
-      fixtures.push(f);
+      const f = await make();
       return f.store;
     };
 
