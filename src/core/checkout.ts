@@ -134,7 +134,7 @@ export class Checkout {
     if (!stock) return this.deps.store.accept(request);
     const before = soldOut?.mark();
     const outcome = await this.deps.store.accept({ ...request, stock });
-    if (soldOut && before) {
+    if (soldOut && before !== undefined) {
       if (outcome.kind === 'created') soldOut.observe(before, outcome.stock ? { stock: outcome.stock } : {});
       if (outcome.kind === 'rejected') soldOut.observe(before, { rejection: outcome.rejection });
     }

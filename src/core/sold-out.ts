@@ -17,11 +17,13 @@ export interface StockSource {
 export class SoldOut {
   private readonly skus = new Set<string>();
   /**
-   * Per sku, how many times units came back. An accept that read 0 marks the
-   * sku only if none came back while it ran: a release heard before the
-   * accept's answer must not leave the sku marked with units on sale.
+   * How many times units came back, of any sku. An accept that read 0 marks
+   * the sku only if none came back while it ran: a release heard before the
+   * accept's answer must not leave the sku marked with units on sale. (Units of
+   * another sku coming back meanwhile also hold the mark back: the next order
+   * of the sku asks the store, which marks it then.)
    */
-  private readonly returns = new Map<string, number>();
+  private returns = 0;
   private readonly stop: () => void;
 
   constructor(source: StockSource) {
@@ -41,21 +43,21 @@ export class SoldOut {
   }
 
   /** A reading to hand back to `observe` with the accept's outcome. */
-  mark(): ReadonlyMap<string, number> {
-    return new Map(this.returns);
+  mark(): number {
+    return this.returns;
   }
 
   /** What an accept found: the units left after it reserved, or its refusal. */
   observe(
-    before: ReadonlyMap<string, number>,
+    before: number,
     found: { stock?: ReadonlyArray<{ sku: string; available: number }>; rejection?: Rejection },
   ): void {
-    const unchanged = (sku: string) => (this.returns.get(sku) ?? 0) === (before.get(sku) ?? 0);
+    if (this.returns !== before) return;
     for (const { sku, available } of found.stock ?? []) {
-      if (available === 0 && unchanged(sku)) this.skus.add(sku);
+      if (available === 0) this.skus.add(sku);
     }
     const { rejection } = found;
-    if (rejection?.reason === 'sold_out' && rejection.available === 0 && unchanged(rejection.sku)) {
+    if (rejection?.reason === 'sold_out' && rejection.available === 0) {
       this.skus.add(rejection.sku);
     }
   }
@@ -70,7 +72,7 @@ export class SoldOut {
       this.skus.add(change.sku);
       return;
     }
-    this.returns.set(change.sku, (this.returns.get(change.sku) ?? 0) + 1);
+    this.returns++;
     this.skus.delete(change.sku);
   }
 }
