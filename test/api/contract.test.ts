@@ -92,7 +92,8 @@ describe('every kind of answer matches the OpenAPI document', () => {
     const { service, exchanges } = await start({
       timeScale: 0.01,
       payment: { declineRate: 1, slots: 1 },
-      breaker: { threshold: 2 },
+      // Open for 10 simulated minutes (6 real s): the probe cannot come before the next request on a busy machine.
+      breaker: { threshold: 2, halfOpenAfterMs: 600_000 },
     });
     const { url } = service;
     assert.equal((await postJson(`${url}/orders/sync`, sampleOrder())).status, 402);
