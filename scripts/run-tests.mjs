@@ -30,6 +30,7 @@ const FLEET = [
   'test/resilience/autoscaler',
   'test/pipeline/async-rate',
   'test/pipeline/crash',
+  'test/pipeline/sync.test',
   'test/serverless/',
   'test/loadtest/ci',
   'test/catalog/cli',
